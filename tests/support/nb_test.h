@@ -1,0 +1,25 @@
+/* Shared helpers of the cmocka tests. */
+#ifndef NB_TEST_H
+#define NB_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Full path of a file under ../shared (NB_SHARED_DIR), or NULL when the
+ * shared folder is absent (tests then call skip()). Static buffer. */
+const char *nb_test_shared(const char *relative);
+
+/* Full path of a file under the source tree (NB_SOURCE_DIR). Static buffer. */
+const char *nb_test_source(const char *relative);
+
+/* A fresh empty directory for this test process; removed by nothing (CTest
+ * runs in the build tree). Returns a path "<tmp>/<name>" inside it; static buffer. */
+const char *nb_test_tmp(const char *name);
+
+/* Whole file into a malloc'd, NUL-terminated buffer; NULL if unreadable. */
+char *nb_test_read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,50 @@
+/* Shared helpers of the nasbench command line. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int cli_fail(const char *cmd, int code)
+{
+    fprintf(stderr, "nasbench %s: %s\n", cmd, nb_errmsg());
+    return code;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "nasbench %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'nasbench %s --help')\n", cmd);
+    return NB_EUSAGE;
+}
+
+int cli_stderr_is_tty(void)
+{
+    return isatty(STDERR_FILENO);
+}
+
+int cli_parse_int(const char *cmd, const char *opt, const char *text, long long *value)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end != '\0')
+        return cli_usage(cmd, "%s wants an integer, got '%s'", opt, text);
+    *value = v;
+    return NB_OK;
+}
+
+long cli_getline(char **buf, size_t *cap, FILE *in)
+{
+    ssize_t n = getline(buf, cap, in);
+    if (n < 0)
+        return -1;
+    while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
+        (*buf)[--n] = '\0';
+    return (long)n;
+}

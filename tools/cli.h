@@ -1,0 +1,31 @@
+/* Shared helpers of the nasbench command line (tools/). */
+#ifndef NB_CLI_H
+#define NB_CLI_H
+
+#include <stdio.h>
+
+#include "nasbench/error.h"
+
+/* Print "nasbench CMD: <nb_errmsg()>" on stderr and return code: the exit
+ * status of a failed command is its library result code. */
+int cli_fail(const char *cmd, int code);
+
+/* Print "nasbench CMD: <message>" and a hint to --help; return NB_EUSAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Nonzero when stderr is a terminal (progress output goes there only then). */
+int cli_stderr_is_tty(void);
+
+/* Parse a base-10 integer option value strictly; NB_EUSAGE on junk. */
+int cli_parse_int(const char *cmd, const char *opt, const char *text, long long *value);
+
+/* Read one line of any length from `in` into *buf (grown with realloc).
+ * Returns the length without the newline, or -1 at end of input. */
+long cli_getline(char **buf, size_t *cap, FILE *in);
+
+#define X(name, fn, summary) int fn(int argc, char **argv);
+#include "commands.def"
+#undef X
+
+#endif
