@@ -1,0 +1,111 @@
+/*
+ * nasbench: the SQLite store. Opening, closing, transactions, and the write
+ * path shared by the converter, the enumerator (generate --db), the trainer
+ * and merge. Queries live in nasbench/query.h.
+ *
+ * One nb_db handle per thread. All functions follow nasbench/error.h.
+ */
+#ifndef NASBENCH_DB_H
+#define NASBENCH_DB_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nb_db nb_db;
+
+enum {
+    NB_OPEN_READONLY = 0,
+    NB_OPEN_READWRITE = 1, /* the file must exist */
+    NB_OPEN_CREATE = 2     /* read-write, created (with the current schema) when missing */
+};
+
+/* Open a database; an older schema version is migrated forward (read-write
+ * only). On success *out owns the connection until nb_db_close(). On failure
+ * *out is NULL. */
+int nb_db_open(const char *path, int flags, nb_db **out);
+
+/* Close the handle and free it with its cached statements. NULL is a no-op. */
+int nb_db_close(nb_db *db);
+
+/* The underlying connection, owned by the handle (do not close it). */
+sqlite3 *nb_db_sqlite(nb_db *db);
+
+/* A prepared statement for `sql`, cached in the handle and keyed by the text;
+ * it comes back reset with its bindings cleared. Owned by the handle: do not
+ * finalize it. */
+int nb_db_stmt(nb_db *db, const char *sql, sqlite3_stmt **stmt);
+
+/* Transactions: every write is inside one. nb_db_begin takes the write lock
+ * (BEGIN IMMEDIATE). */
+int nb_db_begin(nb_db *db);
+int nb_db_commit(nb_db *db);
+int nb_db_rollback(nb_db *db); /* safe to call when no transaction is open */
+
+/* Schema version this library writes (PRAGMA user_version). */
+int nb_db_schema_version(void);
+
+/* ---- the write path ---------------------------------------------------- */
+
+/* Presence bits of an evaluation's optional fields (proto2 presence). */
+enum {
+    NB_EVAL_CURRENT_EPOCH = 1 << 0,
+    NB_EVAL_TRAINING_TIME = 1 << 1,
+    NB_EVAL_TRAIN_ACCURACY = 1 << 2,
+    NB_EVAL_VALIDATION_ACCURACY = 1 << 3,
+    NB_EVAL_TEST_ACCURACY = 1 << 4,
+    NB_EVAL_CHECKPOINT_PATH = 1 << 5
+};
+
+typedef struct nb_evaluation {
+    unsigned present; /* NB_EVAL_* bits; an absent field is stored as NULL */
+    double current_epoch;
+    double training_time;
+    double train_accuracy;
+    double validation_accuracy;
+    double test_accuracy;
+    const char *checkpoint_path; /* borrowed */
+} nb_evaluation;
+
+typedef struct nb_source {
+    const char *kind;      /* "tfrecord", "trainer", "merge", "generate" */
+    const char *file_name; /* may be NULL */
+    const char *sha256;    /* 64 hex or NULL */
+    int64_t record_count;  /* -1: unknown */
+    const char *config;    /* JSON text or NULL */
+} nb_source;
+
+typedef struct nb_run {
+    int64_t module_id;
+    int64_t source_id;
+    int epochs;
+    int repeat;            /* -1: the next free repeat of (module, epochs) */
+    int has_total_time;
+    double total_time;
+    int has_trainable_parameters; /* as recorded in the run (protobuf field 2) */
+    int64_t trainable_parameters;
+    int num_evaluations;
+    const nb_evaluation *evaluations; /* borrowed; index = checkpoint */
+} nb_run;
+
+/* Insert a sources row (created_at and program_version are filled in). */
+int nb_db_add_source(nb_db *db, const nb_source *source, int64_t *source_id);
+
+/* Insert a module, or find it when its hash is already stored (then the
+ * stored row wins and nothing changes). trainable_parameters < 0: unknown. */
+int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const char *operations,
+                     int num_vertices, int num_edges, int64_t trainable_parameters,
+                     int64_t *module_id);
+
+/* Insert a run with its evaluations. *run_id (may be NULL) gets its id and
+ * run->repeat == -1 is resolved to the next free repeat. */
+int nb_db_add_run(nb_db *db, const nb_run *run, int64_t *run_id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
