@@ -51,6 +51,15 @@ int nb_preferr(int code, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, errmsg, sizeof old);
-    snprintf(errmsg, sizeof errmsg, "%s: %s", prefix, old);
+    /* Truncation is fine: the message is one line for a human. */
+    size_t n = strnlen(prefix, sizeof prefix - 1);
+    memcpy(errmsg, prefix, n);
+    if (n + 2 < sizeof errmsg) {
+        memcpy(errmsg + n, ": ", 2);
+        n += 2;
+    }
+    size_t m = strnlen(old, sizeof errmsg - 1 - n);
+    memcpy(errmsg + n, old, m);
+    errmsg[n + m] = '\0';
     return code;
 }
