@@ -1,0 +1,161 @@
+/* The module hash of the original (reference section 3), bit for bit.
+ *
+ * Speed matters (enumeration hashes 1.3 M graphs), so: vertex values are kept
+ * as raw 16-byte digests (their hex sorts exactly like the bytes, so sorting
+ * uses memcmp), each round's hex is produced once per vertex, messages are
+ * assembled with memcpy into a stack buffer, and the MD5 of every possible
+ * initial tuple "(out, in, label)" is computed once. */
+#include "nasbench/error.h"
+#include "nasbench/spec.h"
+#include "nb_hash.h"
+#include "nb_md5.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define N NB_MAX_VERTICES
+#define LABEL_MIN (-2)
+#define LABEL_MAX 2
+
+/* Initial digests for out, in in 0..N-1 and labels -2..2. */
+static uint8_t init_table[N][N][LABEL_MAX - LABEL_MIN + 1][16];
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* Python's text of the tuple (out, in, label). */
+static void initial_digest(int out, int in, int label, uint8_t digest[16])
+{
+    char text[48];
+    int len = snprintf(text, sizeof text, "(%d, %d, %d)", out, in, label);
+    nb_md5(text, (size_t)len, digest);
+}
+
+static void fill_init_table(void)
+{
+    for (int o = 0; o < N; o++)
+        for (int i = 0; i < N; i++)
+            for (int l = LABEL_MIN; l <= LABEL_MAX; l++)
+                initial_digest(o, i, l, init_table[o][i][l - LABEL_MIN]);
+}
+
+void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t succ[])
+{
+    for (int v = 0; v < n; v++) {
+        uint16_t m = 0;
+        for (int w = 0; w < n; w++)
+            if (matrix[v][w])
+                m |= (uint16_t)(1u << w);
+        succ[v] = m;
+    }
+}
+
+/* Vertex indices ordered by their current digest (insertion sort: n <= 12). */
+static void sort_order(int n, const uint8_t h[][16], int order[])
+{
+    for (int i = 0; i < n; i++) {
+        int v = i, j = i;
+        while (j > 0 && memcmp(h[order[j - 1]], h[v], 16) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+}
+
+/* Append the hex of every vertex of `mask`, in digest order. */
+static char *put_sorted(char *p, uint16_t mask, const int order[], int n, const char hex[][32])
+{
+    for (int i = 0; i < n && mask; i++) {
+        int w = order[i];
+        if (mask & (1u << w)) {
+            memcpy(p, hex[w], 32);
+            p += 32;
+            mask &= (uint16_t)~(1u << w);
+        }
+    }
+    return p;
+}
+
+void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
+{
+    uint16_t pred[N] = {0};
+    uint8_t h[N][16], nh[N][16];
+    char hex[N][32];
+    int order[N];
+    /* Longest message: all other vertices on both sides plus its own value. */
+    char buf[(2 * N + 1) * 32 + 2];
+
+    pthread_once(&init_once, fill_init_table);
+    for (int v = 0; v < n; v++)
+        for (int w = 0; w < n; w++)
+            if (succ[v] & (1u << w))
+                pred[w] |= (uint16_t)(1u << v);
+    for (int v = 0; v < n; v++) {
+        int out = __builtin_popcount(succ[v]), in = __builtin_popcount(pred[v]);
+        if (labels[v] >= LABEL_MIN && labels[v] <= LABEL_MAX)
+            memcpy(h[v], init_table[out][in][labels[v] - LABEL_MIN], 16);
+        else
+            initial_digest(out, in, labels[v], h[v]);
+    }
+    for (int round = 0; round < n; round++) {
+        sort_order(n, (const uint8_t(*)[16])h, order);
+        for (int v = 0; v < n; v++)
+            nb_md5_hex(h[v], hex[v]);
+        for (int v = 0; v < n; v++) {
+            char *p = put_sorted(buf, pred[v], order, n, (const char(*)[32])hex);
+            *p++ = '|';
+            p = put_sorted(p, succ[v], order, n, (const char(*)[32])hex);
+            *p++ = '|';
+            memcpy(p, hex[v], 32);
+            p += 32;
+            nb_md5(buf, (size_t)(p - buf), nh[v]);
+        }
+        memcpy(h, nh, sizeof(h[0]) * (size_t)n);
+    }
+    /* Python's repr of the sorted list: ['<hex>', '<hex>', ...] */
+    sort_order(n, (const uint8_t(*)[16])h, order);
+    char *p = buf;
+    *p++ = '[';
+    for (int i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+        *p++ = '\'';
+        nb_md5_hex(h[order[i]], p);
+        p += 32;
+        *p++ = '\'';
+    }
+    *p++ = ']';
+    nb_md5(buf, (size_t)(p - buf), digest);
+}
+
+void nb_hash_labels(int num_vertices, const uint8_t matrix[][NB_MAX_VERTICES], const int *labels,
+                    char hash[NB_HASH_HEX + 1])
+{
+    uint16_t succ[N];
+    uint8_t digest[16];
+    nb_hash_succ_masks(num_vertices, matrix, succ);
+    nb_hash_graph(num_vertices, succ, labels, digest);
+    nb_md5_hex(digest, hash);
+    hash[NB_HASH_HEX] = '\0';
+}
+
+int nb_spec_hash(const nb_spec *pruned, char hash[NB_HASH_HEX + 1])
+{
+    int n = pruned->num_vertices;
+    if (n < 2 || n > N)
+        return nb_seterr(NB_ESPEC, "cannot hash a spec of %d vertices (need 2..%d)", n, N);
+    /* The first and last op strings are not looked at (always -1 and -2). */
+    int labels[N];
+    labels[0] = NB_LABEL_INPUT;
+    labels[n - 1] = NB_LABEL_OUTPUT;
+    for (int v = 1; v < n - 1; v++) {
+        labels[v] = nb_op_label(pruned->ops[v]);
+        if (labels[v] < 0)
+            return nb_seterr(NB_EDOMAIN, "cannot hash: op '%s' of vertex %d is not one of "
+                             "conv3x3-bn-relu, conv1x1-bn-relu, maxpool3x3", pruned->ops[v], v);
+    }
+    nb_hash_labels(n, pruned->matrix, labels, hash);
+    return NB_OK;
+}
