@@ -1,0 +1,116 @@
+/*
+ * Internal: the pieces of the training protocol (reference, section 7):
+ * CIFAR-10 binary files, the input stream with augmentation, RMSProp with
+ * TensorFlow 1.x semantics, the cosine schedule and checkpoints. The
+ * network itself is in nb_net.h. Not installed.
+ */
+#ifndef NB_TRAIN_H
+#define NB_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nasbench/train.h"
+
+/* ---- CIFAR-10 binary edition ------------------------------------------- */
+
+#define NB_CIFAR_SIDE 32
+#define NB_CIFAR_PIXELS (3 * NB_CIFAR_SIDE * NB_CIFAR_SIDE) /* 3,072: planar R, G, B */
+#define NB_CIFAR_ROW (1 + NB_CIFAR_PIXELS)                  /* label byte + pixels */
+#define NB_CIFAR_LABELS 10
+
+/* Images of one split, rows in file order. Owns its two arrays. */
+typedef struct nb_cifar_split {
+    int count;
+    uint8_t *labels; /* count labels 0..9 */
+    uint8_t *pixels; /* count * NB_CIFAR_PIXELS bytes, planar as in the file */
+} nb_cifar_split;
+
+/* Append the first `max_images` rows of a CIFAR-10 .bin file to `split`
+ * (max_images < 0: every row). The file must be whole rows with labels 0..9
+ * (NB_ECORRUPT naming the file and row otherwise; NB_EIO when unreadable).
+ * `sha256_hex` (65 bytes, may be NULL) receives the SHA-256 of the whole file. */
+int nb_cifar_read(const char *path, int max_images, nb_cifar_split *split, char *sha256_hex);
+void nb_cifar_free(nb_cifar_split *split);
+
+/* Memory layouts a batch can be written in. */
+enum { NB_LAYOUT_NCHW = 0, NB_LAYOUT_NHWC = 1 };
+
+/* Normalised, un-augmented images [first, first + n) of a split into x (n *
+ * 3,072 floats in `layout`) and their labels: what evaluation sees. */
+void nb_cifar_eval_batch(const nb_cifar_split *split, int first, int n, int layout, float *x,
+                         int32_t *labels);
+
+/* The endless training stream: the split reshuffled at every epoch, batches
+ * cut across epoch boundaries, each image padded to 40x40, randomly cropped
+ * to 32x32 and randomly flipped before normalisation. Every random draw is a
+ * pure function of (seed, epoch) or (seed, stream position), so batch `step`
+ * is the same whether the run started at step 0 or resumed at step k. */
+typedef struct nb_cifar_stream {
+    const nb_cifar_split *split; /* borrowed */
+    uint64_t seed;
+    int64_t perm_epoch; /* epoch whose permutation `perm` holds, -1 none */
+    int *perm;
+} nb_cifar_stream;
+
+int nb_cifar_stream_init(nb_cifar_stream *st, const nb_cifar_split *split, uint64_t seed);
+void nb_cifar_stream_free(nb_cifar_stream *st);
+/* Batch number `step` of `batch` images (stream positions step * batch ...). */
+void nb_cifar_stream_batch(nb_cifar_stream *st, int64_t step, int batch, int layout, float *x,
+                           int32_t *labels);
+
+/* A 64-bit mix of two words (splitmix64 finaliser): the counter-based
+ * random source of the stream and of the per-run seeds. */
+uint64_t nb_mix64(uint64_t a, uint64_t b);
+
+/* ---- optimiser ----------------------------------------------------------- */
+
+typedef struct nb_rmsprop {
+    float decay;        /* rho, 0.9 */
+    float momentum;     /* 0.9 */
+    float epsilon;      /* 1.0, inside the square root */
+    float weight_decay; /* 1e-4: gradient of wd * sum(w^2) / 2 */
+} nb_rmsprop;
+
+/* TensorFlow's slot initial values: ms = 1, mom = 0. */
+void nb_rmsprop_init_slots(float *ms, float *mom, size_t n);
+
+/* One ApplyRMSProp over n variables, in float32 exactly as TensorFlow 1.x:
+ *   g'  = g + weight_decay * w
+ *   ms += (g'^2 - ms) * (1 - decay)
+ *   mom = momentum * mom + lr * g' / sqrt(ms + epsilon)
+ *   w  -= mom */
+void nb_rmsprop_update(const nb_rmsprop *opt, float lr, float *w, const float *g, float *ms,
+                       float *mom, size_t n);
+
+/* The learning rate before the update of global step `step` of `total`:
+ * 0 at step 0 (the original's warm-start step), else
+ * 0.5 * base * (1 + cos(pi * step / total)), in float32 as TensorFlow. */
+float nb_lr_cosine(int64_t step, int64_t total, float base);
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* A checkpoint is a list of named float arrays plus a small header, zstd
+ * compressed with a content checksum, written to "<path>.tmp" and renamed
+ * over `path` so that a kill leaves either the old or the new file. */
+typedef struct nb_ckpt_array {
+    float *data; /* borrowed: written from, or read into */
+    size_t count;
+} nb_ckpt_array;
+
+typedef struct nb_ckpt_header {
+    char key[72];          /* what the checkpoint belongs to: a resume checks it */
+    int64_t step;          /* training steps done */
+    float training_time;   /* the float32 counter */
+    double elapsed;        /* total_time so far */
+    int num_evaluations;   /* evaluations done so far (0..3) */
+    nb_evaluation evaluations[3]; /* checkpoint_path not saved */
+} nb_ckpt_header;
+
+int nb_ckpt_save(const char *path, const nb_ckpt_header *h, const nb_ckpt_array *arrays, int n);
+/* NB_ENOTFOUND when the file does not exist; NB_ECORRUPT when it is damaged
+ * or its key or array sizes differ from h->key and `arrays` (then the caller
+ * restarts cleanly). On success fills h and every array. */
+int nb_ckpt_load(const char *path, nb_ckpt_header *h, const nb_ckpt_array *arrays, int n);
+
+#endif
