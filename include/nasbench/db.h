@@ -8,6 +8,7 @@
 #ifndef NASBENCH_DB_H
 #define NASBENCH_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -48,6 +49,15 @@ int nb_db_rollback(nb_db *db); /* safe to call when no transaction is open */
 
 /* Schema version this library writes (PRAGMA user_version). */
 int nb_db_schema_version(void);
+
+/* Bulk loading, for one big write transaction (the converter): on = 1 sets
+ * synchronous=OFF and a 64 MB page cache; a killed process still leaves a
+ * consistent database (the rollback journal is written before the pages),
+ * only a power loss during the load is not covered. on = 0 restores
+ * synchronous=FULL and the default cache, and fsyncs the database file so
+ * that what was committed meanwhile is durable. Call it outside a
+ * transaction. */
+int nb_db_bulk(nb_db *db, int on);
 
 /* ---- the write path ---------------------------------------------------- */
 
@@ -102,8 +112,20 @@ int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const c
                      int64_t *module_id);
 
 /* Insert a run with its evaluations. *run_id (may be NULL) gets its id and
- * run->repeat == -1 is resolved to the next free repeat. */
+ * run->repeat == -1 is resolved to the next free repeat. When the run
+ * records trainable_parameters and the module's value is unknown, the
+ * module takes it. Outside a transaction the call is its own transaction. */
 int nb_db_add_run(nb_db *db, const nb_run *run, int64_t *run_id);
+
+/* The "same run" rule of incremental conversion (docs/store.md): *run_id
+ * gets the id of a stored run of another source than run->source_id with
+ * the same module, budget, total_time and evaluations (every field, with
+ * presence; doubles compared bit for bit), or 0 when there is none. */
+int nb_db_find_run(nb_db *db, const nb_run *run, int64_t *run_id);
+
+/* Keep the original payload of a TFRecord record whose run the exporter
+ * would not rebuild byte for byte (bytes copied). */
+int nb_db_add_raw_record(nb_db *db, int64_t run_id, const void *payload, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,384 @@
+/*
+ * The write path: sources, modules, runs with their evaluations, raw
+ * payloads, and the "same run" test of incremental conversion. Every value
+ * goes through bound parameters; a field absent from the input is NULL.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "nasbench/error.h"
+#include "nb_db_internal.h"
+
+static int step_done(nb_db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return nb_seterr(NB_EDB, "%s: %s", what, sqlite3_errmsg(nb_db_sqlite(db)));
+    return NB_OK;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void nb_db_write_cache_reset(nb_db *db)
+{
+    db->repeat_module = 0;
+    db->repeat_count = 0;
+}
+
+int nb_db_add_source(nb_db *db, const nb_source *source, int64_t *source_id)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "INSERT INTO sources(kind, file_name, sha256, record_count, created_at,"
+                        " program_version, config) VALUES (?1, ?2, ?3, ?4,"
+                        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?5, ?6)",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, source->kind, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 2, source->file_name);
+    bind_text_or_null(st, 3, source->sha256);
+    if (source->record_count >= 0)
+        sqlite3_bind_int64(st, 4, source->record_count);
+    sqlite3_bind_text(st, 5, NB_VERSION, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 6, source->config);
+    rc = step_done(db, st, "adding a source");
+    if (!rc && source_id)
+        *source_id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
+    return rc;
+}
+
+int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const char *operations,
+                     int num_vertices, int num_edges, int64_t trainable_parameters,
+                     int64_t *module_id)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db, "SELECT id FROM modules WHERE hash = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        if (module_id)
+            *module_id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return NB_OK;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return nb_seterr(NB_EDB, "looking up module %s: %s", hash,
+                         sqlite3_errmsg(nb_db_sqlite(db)));
+    rc = nb_db_stmt(db,
+                    "INSERT INTO modules(hash, adjacency, operations, num_vertices, num_edges,"
+                    " trainable_parameters) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, adjacency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, operations, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, num_vertices);
+    sqlite3_bind_int(st, 5, num_edges);
+    if (trainable_parameters >= 0)
+        sqlite3_bind_int64(st, 6, trainable_parameters);
+    rc = step_done(db, st, "adding a module");
+    if (!rc && module_id)
+        *module_id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
+    return rc;
+}
+
+/* ---- fingerprint --------------------------------------------------------- */
+
+typedef struct { uint64_t h; } fnv;
+
+static void fnv_bytes(fnv *f, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        f->h = (f->h ^ b[i]) * 1099511628211ull;
+}
+
+static void fnv_double(fnv *f, int present, double v)
+{
+    unsigned char tag = (unsigned char)(present != 0);
+    fnv_bytes(f, &tag, 1);
+    if (present)
+        fnv_bytes(f, &v, sizeof v);
+}
+
+int64_t nb_db_run_fingerprint(const nb_run *run)
+{
+    fnv f = {14695981039346656037ull};
+    int32_t head[2] = {run->epochs, run->num_evaluations};
+    fnv_bytes(&f, head, sizeof head);
+    fnv_double(&f, run->has_total_time, run->total_time);
+    for (int i = 0; i < run->num_evaluations; i++) {
+        const nb_evaluation *e = &run->evaluations[i];
+        fnv_double(&f, e->present & NB_EVAL_CURRENT_EPOCH, e->current_epoch);
+        fnv_double(&f, e->present & NB_EVAL_TRAINING_TIME, e->training_time);
+        fnv_double(&f, e->present & NB_EVAL_TRAIN_ACCURACY, e->train_accuracy);
+        fnv_double(&f, e->present & NB_EVAL_VALIDATION_ACCURACY, e->validation_accuracy);
+        fnv_double(&f, e->present & NB_EVAL_TEST_ACCURACY, e->test_accuracy);
+        int has_path = (e->present & NB_EVAL_CHECKPOINT_PATH) && e->checkpoint_path;
+        fnv_bytes(&f, &(unsigned char){(unsigned char)has_path}, 1);
+        if (has_path)
+            fnv_bytes(&f, e->checkpoint_path, strlen(e->checkpoint_path) + 1);
+    }
+    return (int64_t)f.h;
+}
+
+/* ---- runs ---------------------------------------------------------------- */
+
+/* Per-transaction cache of the module last written: next free repeat per
+ * budget and whether its parameter count is known. Runs of one module come
+ * together in the files, so this saves a query per run. */
+static int cache_module(nb_db *db, int64_t module_id)
+{
+    if (db->repeat_module == module_id)
+        return NB_OK;
+    db->repeat_module = module_id;
+    db->repeat_count = 0;
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db, "SELECT trainable_parameters IS NOT NULL FROM modules WHERE id = ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, module_id);
+    int step = sqlite3_step(st);
+    db->module_has_params = step == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE) {
+        db->repeat_module = 0;
+        return nb_seterr(NB_ENOTFOUND, "adding a run: no module with id %lld",
+                         (long long)module_id);
+    }
+    if (step != SQLITE_ROW) {
+        db->repeat_module = 0;
+        return nb_seterr(NB_EDB, "adding a run: %s", sqlite3_errmsg(nb_db_sqlite(db)));
+    }
+    return NB_OK;
+}
+
+/* Slot of `epochs` in the cache of the current module, loaded on a miss. */
+static int repeat_slot(nb_db *db, int64_t module_id, int epochs, int *slot)
+{
+    for (int i = 0; i < db->repeat_count; i++)
+        if (db->repeat_epochs[i] == epochs) {
+            *slot = i;
+            return NB_OK;
+        }
+    if (db->repeat_count == NB_DB_REPEAT_SLOTS)
+        db->repeat_count = 0; /* more budgets than slots: start over */
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "SELECT coalesce(max(repeat) + 1, 0) FROM runs"
+                        " WHERE module_id = ?1 AND epochs = ?2",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, module_id);
+    sqlite3_bind_int(st, 2, epochs);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return nb_seterr(NB_EDB, "adding a run: %s", sqlite3_errmsg(nb_db_sqlite(db)));
+    }
+    int i = db->repeat_count++;
+    db->repeat_epochs[i] = epochs;
+    db->repeat_next[i] = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    *slot = i;
+    return NB_OK;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, unsigned present, unsigned bit, double v)
+{
+    /* SQLite stores NaN as NULL anyway; say so explicitly. */
+    if ((present & bit) && !isnan(v))
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int insert_evaluations(nb_db *db, const nb_run *run, int64_t run_id)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "INSERT INTO evaluations(run_id, checkpoint, current_epoch, training_time,"
+                        " train_accuracy, validation_accuracy, test_accuracy, checkpoint_path)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        &st);
+    for (int i = 0; !rc && i < run->num_evaluations; i++) {
+        const nb_evaluation *e = &run->evaluations[i];
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int(st, 2, i);
+        bind_opt(st, 3, e->present, NB_EVAL_CURRENT_EPOCH, e->current_epoch);
+        bind_opt(st, 4, e->present, NB_EVAL_TRAINING_TIME, e->training_time);
+        bind_opt(st, 5, e->present, NB_EVAL_TRAIN_ACCURACY, e->train_accuracy);
+        bind_opt(st, 6, e->present, NB_EVAL_VALIDATION_ACCURACY, e->validation_accuracy);
+        bind_opt(st, 7, e->present, NB_EVAL_TEST_ACCURACY, e->test_accuracy);
+        bind_text_or_null(st, 8, (e->present & NB_EVAL_CHECKPOINT_PATH) ? e->checkpoint_path
+                                                                        : NULL);
+        rc = step_done(db, st, "adding an evaluation");
+    }
+    return rc;
+}
+
+static int insert_run(nb_db *db, const nb_run *run, int64_t *run_id)
+{
+    int rc = cache_module(db, run->module_id);
+    int slot = 0, repeat = run->repeat;
+    if (!rc)
+        rc = repeat_slot(db, run->module_id, run->epochs, &slot);
+    if (rc)
+        return rc;
+    if (repeat < 0)
+        repeat = db->repeat_next[slot];
+    sqlite3_stmt *st;
+    rc = nb_db_stmt(db,
+                    "INSERT INTO runs(module_id, epochs, repeat, total_time, source_id,"
+                    " fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run->module_id);
+    sqlite3_bind_int(st, 2, run->epochs);
+    sqlite3_bind_int(st, 3, repeat);
+    bind_opt(st, 4, run->has_total_time, 1, run->total_time);
+    sqlite3_bind_int64(st, 5, run->source_id);
+    sqlite3_bind_int64(st, 6, nb_db_run_fingerprint(run));
+    rc = step_done(db, st, "adding a run");
+    if (rc)
+        return rc;
+    if (repeat >= db->repeat_next[slot])
+        db->repeat_next[slot] = repeat + 1;
+    int64_t id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
+    rc = insert_evaluations(db, run, id);
+    if (!rc && run->has_trainable_parameters && !db->module_has_params) {
+        rc = nb_db_stmt(db, "UPDATE modules SET trainable_parameters = ?1 WHERE id = ?2", &st);
+        if (!rc) {
+            sqlite3_bind_int64(st, 1, run->trainable_parameters);
+            sqlite3_bind_int64(st, 2, run->module_id);
+            rc = step_done(db, st, "setting the parameter count");
+            db->module_has_params = 1;
+        }
+    }
+    if (!rc && run_id)
+        *run_id = id;
+    return rc;
+}
+
+int nb_db_add_run(nb_db *db, const nb_run *run, int64_t *run_id)
+{
+    if (run->num_evaluations < 0 || (run->num_evaluations > 0 && !run->evaluations))
+        return nb_seterr(NB_EUSAGE, "nb_db_add_run: bad evaluations");
+    if (!sqlite3_get_autocommit(nb_db_sqlite(db)))
+        return insert_run(db, run, run_id);
+    int rc = nb_db_begin(db);
+    if (rc)
+        return rc;
+    rc = insert_run(db, run, run_id);
+    if (!rc)
+        return nb_db_commit(db);
+    nb_db_rollback(db);
+    return rc;
+}
+
+/* ---- the "same run" test ------------------------------------------------- */
+
+static int same_double(sqlite3_stmt *st, int col, int present, double v)
+{
+    if (!present || isnan(v))
+        return sqlite3_column_type(st, col) == SQLITE_NULL;
+    if (sqlite3_column_type(st, col) != SQLITE_FLOAT)
+        return 0;
+    double s = sqlite3_column_double(st, col);
+    return !memcmp(&s, &v, sizeof v);
+}
+
+/* Whether stored run `id` has exactly the evaluations of `run`. */
+static int same_evaluations(nb_db *db, int64_t id, const nb_run *run, int *same)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "SELECT checkpoint, current_epoch, training_time, train_accuracy,"
+                        " validation_accuracy, test_accuracy, checkpoint_path"
+                        " FROM evaluations WHERE run_id = ?1 ORDER BY checkpoint",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    int n = 0, step;
+    *same = 1;
+    while (*same && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n >= run->num_evaluations || sqlite3_column_int(st, 0) != n) {
+            *same = 0;
+            break;
+        }
+        const nb_evaluation *e = &run->evaluations[n++];
+        const char *path = (const char *)sqlite3_column_text(st, 6);
+        const char *want = (e->present & NB_EVAL_CHECKPOINT_PATH) ? e->checkpoint_path : NULL;
+        *same = same_double(st, 1, e->present & NB_EVAL_CURRENT_EPOCH, e->current_epoch) &&
+                same_double(st, 2, e->present & NB_EVAL_TRAINING_TIME, e->training_time) &&
+                same_double(st, 3, e->present & NB_EVAL_TRAIN_ACCURACY, e->train_accuracy) &&
+                same_double(st, 4, e->present & NB_EVAL_VALIDATION_ACCURACY,
+                            e->validation_accuracy) &&
+                same_double(st, 5, e->present & NB_EVAL_TEST_ACCURACY, e->test_accuracy) &&
+                (path && want ? !strcmp(path, want) : path == want);
+    }
+    if (*same && n != run->num_evaluations)
+        *same = 0;
+    sqlite3_reset(st);
+    return NB_OK;
+}
+
+int nb_db_find_run(nb_db *db, const nb_run *run, int64_t *run_id)
+{
+    *run_id = 0;
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "SELECT id, total_time FROM runs WHERE module_id = ?1 AND epochs = ?2"
+                        " AND fingerprint = ?3 AND source_id <> ?4 ORDER BY id",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run->module_id);
+    sqlite3_bind_int(st, 2, run->epochs);
+    sqlite3_bind_int64(st, 3, nb_db_run_fingerprint(run));
+    sqlite3_bind_int64(st, 4, run->source_id);
+    /* Collect candidates first: same_evaluations uses another statement. */
+    int64_t cand[16];
+    int n = 0, step;
+    while (n < 16 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        if (same_double(st, 1, run->has_total_time, run->total_time))
+            cand[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++) {
+        int same = 0;
+        rc = same_evaluations(db, cand[i], run, &same);
+        if (rc)
+            return rc;
+        if (same) {
+            *run_id = cand[i];
+            return NB_OK;
+        }
+    }
+    return NB_OK;
+}
+
+int nb_db_add_raw_record(nb_db *db, int64_t run_id, const void *payload, size_t len)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db, "INSERT INTO raw_records(run_id, payload) VALUES (?1, ?2)", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_blob64(st, 2, payload, len, SQLITE_TRANSIENT);
+    return step_done(db, st, "storing a raw record");
+}
