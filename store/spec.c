@@ -87,6 +87,10 @@ static int is_space(char c)
 static int read_ops_csv(raw_spec *raw, const char *text, size_t len)
 {
     size_t start = 0;
+    while (len && is_space(text[len - 1]))
+        len--;
+    if (len == 0)
+        return NB_OK; /* no ops at all */
     for (size_t i = 0; i <= len; i++) {
         if (i < len && text[i] != ',')
             continue;
@@ -230,7 +234,7 @@ static int read_text(raw_spec *raw, nb_json_doc *doc, const char *text, int is_m
     const char *s = skip_blank(text);
     size_t len = trimmed_len(s);
     const char *what = is_matrix ? "matrix" : "ops";
-    if (*s == '[' || *s == '"') {
+    if (*s == '[' || *s == '"' || *s == '{') {
         const nb_json *root;
         int rc = nb_json_parse(doc, s, len, &root);
         if (rc)

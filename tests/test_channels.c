@@ -1,0 +1,187 @@
+/* Channel counts per vertex (reference 6.4, the original's unit-test cases)
+ * and trainable parameters (6.5): the three published counts, every row of
+ * the 1k real-spec sample and every record of nb101_full_records.jsonl. */
+#include "nb_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nasbench/error.h"
+#include "nasbench/spec.h"
+#include "nb_json.h"
+
+static void expect_channels(const char *matrix, int in, int out, const int *want)
+{
+    nb_spec s;
+    char ops[256] = "input";
+    int n = 0;
+    /* count rows to build a matching op list */
+    for (const char *p = matrix + 1; *p; p++)
+        n += *p == '[';
+    for (int i = 1; i < n - 1; i++)
+        strcat(ops, ",conv3x3-bn-relu");
+    strcat(ops, ",output");
+    assert_int_equal(nb_spec_parse(&s, matrix, ops), 0);
+    int ch[NB_MAX_VERTICES];
+    if (nb_vertex_channels(&s, in, out, ch))
+        fail_msg("%s (%d,%d): %s", matrix, in, out, nb_errmsg());
+    for (int v = 0; v < n; v++)
+        if (ch[v] != want[v])
+            fail_msg("%s (%d,%d): vertex %d has %d, expected %d", matrix, in, out, v, ch[v],
+                     want[v]);
+}
+
+#define CH(m, in, out, ...) expect_channels(m, in, out, (const int[]){__VA_ARGS__})
+
+static void test_original_cases(void **state)
+{
+    (void)state;
+    const char *chain = "[[0,1,0,0],[0,0,1,0],[0,0,0,1],[0,0,0,0]]";
+    CH(chain, 8, 8, 8, 8, 8, 8);
+    CH(chain, 8, 16, 8, 16, 16, 16);
+    CH(chain, 16, 8, 16, 8, 8, 8);
+    const char *two = "[[0,1],[0,0]]";
+    CH(two, 1, 1, 1, 1);
+    CH(two, 1, 5, 1, 5);
+    CH(two, 5, 1, 5, 1);
+    const char *m5 = "[[0,1,1,0,0],[0,0,0,1,0],[0,0,0,1,0],[0,0,0,0,1],[0,0,0,0,0]]";
+    CH(m5, 8, 8, 8, 8, 8, 8, 8);
+    CH(m5, 8, 16, 8, 16, 16, 16, 16);
+    CH(m5, 16, 8, 16, 8, 8, 8, 8);
+    const char *diamond = "[[0,1,1,0],[0,0,0,1],[0,0,0,1],[0,0,0,0]]";
+    CH(diamond, 8, 8, 8, 4, 4, 8);
+    CH(diamond, 8, 16, 8, 8, 8, 16);
+    CH(diamond, 16, 8, 16, 4, 4, 8);
+    CH(diamond, 8, 15, 8, 8, 7, 15);
+    const char *fan = "[[0,1,1,1,0],[0,0,0,0,1],[0,0,0,0,1],[0,0,0,0,1],[0,0,0,0,0]]";
+    CH(fan, 8, 8, 8, 3, 3, 2, 8);
+    CH(fan, 8, 15, 8, 5, 5, 5, 15);
+    const char *split = "[[0,1,0,0,0],[0,0,1,1,0],[0,0,0,0,1],[0,0,0,0,1],[0,0,0,0,0]]";
+    CH(split, 8, 8, 8, 4, 4, 4, 8);
+    CH(split, 8, 9, 8, 5, 5, 4, 9);
+    const char *skip = "[[0,1,0,1,0],[0,0,1,0,1],[0,0,0,1,0],[0,0,0,0,1],[0,0,0,0,0]]";
+    CH(skip, 8, 8, 8, 4, 4, 4, 8);
+    CH(skip, 8, 15, 8, 8, 7, 7, 15);
+    const char *inception = "[[0,1,1,1,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,1,0,0],"
+                            "[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]]";
+    CH(inception, 128, 128, 128, 32, 32, 32, 32, 32, 128);
+    CH(inception, 128, 256, 128, 64, 64, 64, 64, 64, 256);
+    CH(inception, 256, 512, 256, 128, 128, 128, 128, 128, 512);
+}
+
+static int64_t params_of(const char *matrix, const char *ops)
+{
+    nb_spec s, p;
+    int64_t n = -1;
+    if (nb_spec_parse(&s, matrix, ops) || nb_spec_prune(&s, &p) ||
+        nb_spec_trainable_parameters(&p, &NB_NET_SHAPE_DEFAULT, &n))
+        fail_msg("%s: %s", matrix, nb_errmsg());
+    return n;
+}
+
+static void test_published_counts(void **state)
+{
+    (void)state;
+    assert_int_equal(params_of("[[0,1,1,1,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,1,0,0],"
+                               "[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]]",
+                               "input,conv1x1-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,"
+                               "conv3x3-bn-relu,maxpool3x3,output"),
+                     2694282);
+    assert_int_equal(params_of("0100110001000000010010000010000001000000010000000",
+                               "input,conv3x3-bn-relu,maxpool3x3,conv3x3-bn-relu,conv3x3-bn-relu,"
+                               "conv1x1-bn-relu,output"),
+                     8555530);
+    assert_int_equal(params_of("0100", "input,output"), 882570);
+    /* NULL shape means the default network */
+    nb_spec s;
+    int64_t n;
+    assert_int_equal(nb_spec_parse(&s, "0100", "input,output"), 0);
+    assert_int_equal(nb_spec_trainable_parameters(&s, NULL, &n), 0);
+    assert_int_equal(n, 882570);
+    /* out-of-space op */
+    assert_int_equal(nb_spec_parse(&s, "010001000", "input,conv5x5,output"), 0);
+    assert_int_equal(nb_spec_trainable_parameters(&s, NULL, &n), NB_EDOMAIN);
+}
+
+/* Hash and parameters of one real spec against the published values. */
+static void expect_real(const char *bits, const char *ops, const char *hash, long long params,
+                        const char *where)
+{
+    nb_spec s, p;
+    char h[NB_HASH_HEX + 1];
+    int64_t n;
+    if (nb_spec_parse(&s, bits, ops) || nb_spec_resolve(&s, &p, h) ||
+        nb_spec_trainable_parameters(&p, NULL, &n))
+        fail_msg("%s: %s", where, nb_errmsg());
+    if (strcmp(h, hash))
+        fail_msg("%s: hash %s, expected %s", where, h, hash);
+    if (n != params)
+        fail_msg("%s: %lld parameters, expected %lld", where, (long long)n, params);
+}
+
+static void test_vis_1k_specs(void **state)
+{
+    (void)state;
+    const char *path = nb_test_shared("realdata/derived/nasbench_vis_1k_specs.csv");
+    if (!path)
+        skip();
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[4096];
+    int rows = 0;
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f)) {
+        char hash[64], bits[256], ops[1024];
+        long long params;
+        /* module_hash,adjacency_string,"ops_csv",trainable_parameters,... */
+        if (sscanf(line, "%63[^,],%255[^,],\"%1023[^\"]\",%lld", hash, bits, ops, &params) != 4)
+            fail_msg("line %d unreadable", rows + 2);
+        char where[32];
+        snprintf(where, sizeof where, "csv line %d", rows + 2);
+        expect_real(bits, ops, hash, params, where);
+        rows++;
+    }
+    fclose(f);
+    assert_int_equal(rows, 1000);
+}
+
+static void test_full_records(void **state)
+{
+    (void)state;
+    const char *path = nb_test_shared("realdata/derived/nb101_full_records.jsonl");
+    if (!path)
+        skip();
+    size_t len;
+    char *text = nb_test_read_file(path, &len);
+    assert_non_null(text);
+    nb_json_doc *doc = nb_json_doc_new();
+    int records = 0;
+    for (char *p = text; p < text + len;) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        const nb_json *r;
+        if (n) {
+            assert_int_equal(nb_json_parse(doc, p, n, &r), 0);
+            expect_real(nb_json_get(r, "adjacency_string")->string,
+                        nb_json_get(r, "ops_csv")->string, nb_json_get(r, "module_hash")->string,
+                        (long long)nb_json_get(r, "trainable_parameters")->integer, "full record");
+            records++;
+        }
+        p += n + 1;
+    }
+    nb_json_doc_free(doc);
+    free(text);
+    assert_int_equal(records, 32);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_original_cases),
+        cmocka_unit_test(test_published_counts),
+        cmocka_unit_test(test_vis_1k_specs),
+        cmocka_unit_test(test_full_records),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
