@@ -335,15 +335,18 @@ size_t nb_spec_ops_csv(const nb_spec *spec, char *out, size_t cap)
     return done(&s);
 }
 
-size_t nb_spec_matrix_json(const nb_spec *spec, char *out, size_t cap)
+static size_t matrix_json(const nb_spec *spec, char *out, size_t cap, const char *sep)
 {
     sink s = {out, cap, 0};
+    size_t sl = strlen(sep);
     putc_(&s, '[');
     for (int i = 0; i < spec->num_vertices; i++) {
-        put(&s, i ? ",[" : "[", i ? 2 : 1);
+        if (i)
+            put(&s, sep, sl);
+        putc_(&s, '[');
         for (int j = 0; j < spec->num_vertices; j++) {
             if (j)
-                putc_(&s, ',');
+                put(&s, sep, sl);
             putc_(&s, spec->matrix[i][j] ? '1' : '0');
         }
         putc_(&s, ']');
@@ -352,15 +355,28 @@ size_t nb_spec_matrix_json(const nb_spec *spec, char *out, size_t cap)
     return done(&s);
 }
 
+size_t nb_spec_matrix_json(const nb_spec *spec, char *out, size_t cap)
+{
+    return matrix_json(spec, out, cap, ",");
+}
+
+size_t nb_spec_matrix_pyjson(const nb_spec *spec, char *out, size_t cap)
+{
+    return matrix_json(spec, out, cap, ", ");
+}
+
 /* Op names are written with JSON escapes for '"', '\\' and control bytes, so
  * that any parsed name round-trips. */
-size_t nb_spec_ops_json(const nb_spec *spec, char *out, size_t cap)
+static size_t ops_json(const nb_spec *spec, char *out, size_t cap, const char *sep)
 {
     static const char hex[] = "0123456789abcdef";
     sink s = {out, cap, 0};
+    size_t sl = strlen(sep);
     putc_(&s, '[');
     for (int i = 0; i < spec->num_vertices; i++) {
-        put(&s, i ? ",\"" : "\"", i ? 2 : 1);
+        if (i)
+            put(&s, sep, sl);
+        putc_(&s, '"');
         for (const unsigned char *p = (const unsigned char *)spec->ops[i]; *p; p++) {
             if (*p == '"' || *p == '\\') {
                 putc_(&s, '\\');
@@ -376,4 +392,14 @@ size_t nb_spec_ops_json(const nb_spec *spec, char *out, size_t cap)
     }
     putc_(&s, ']');
     return done(&s);
+}
+
+size_t nb_spec_ops_json(const nb_spec *spec, char *out, size_t cap)
+{
+    return ops_json(spec, out, cap, ",");
+}
+
+size_t nb_spec_ops_pyjson(const nb_spec *spec, char *out, size_t cap)
+{
+    return ops_json(spec, out, cap, ", ");
 }

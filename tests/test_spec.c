@@ -157,6 +157,13 @@ static void test_formatting(void **state)
     nb_spec_ops_json(&s, buf, sizeof buf);
     assert_string_equal(buf, "[\"input\",\"conv3x3-bn-relu\",\"maxpool3x3\",\"conv3x3-bn-relu\","
                              "\"conv3x3-bn-relu\",\"conv1x1-bn-relu\",\"output\"]");
+    nb_spec_matrix_pyjson(&s, buf, sizeof buf);
+    assert_string_equal(buf, "[[0, 1, 0, 0, 1, 1, 0], [0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 1], "
+                             "[0, 0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], "
+                             "[0, 0, 0, 0, 0, 0, 0]]");
+    nb_spec_ops_pyjson(&s, buf, sizeof buf);
+    assert_string_equal(buf, "[\"input\", \"conv3x3-bn-relu\", \"maxpool3x3\", \"conv3x3-bn-relu\", "
+                             "\"conv3x3-bn-relu\", \"conv1x1-bn-relu\", \"output\"]");
     /* truncation reports the full length, like snprintf */
     char small[8];
     assert_int_equal(nb_spec_matrix_json(&s, small, sizeof small), strlen(FIRST_M));

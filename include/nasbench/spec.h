@@ -85,6 +85,10 @@ size_t nb_spec_adjacency_bits(const nb_spec *spec, char *out, size_t cap);  /* "
 size_t nb_spec_ops_csv(const nb_spec *spec, char *out, size_t cap);         /* "input,output" */
 size_t nb_spec_matrix_json(const nb_spec *spec, char *out, size_t cap);     /* [[0,1],[0,0]] */
 size_t nb_spec_ops_json(const nb_spec *spec, char *out, size_t cap);        /* ["input","output"] */
+/* The same two in the style of Python's json.dumps (", " between items), as
+ * the command line prints them: [[0, 1], [0, 0]] and ["input", "output"]. */
+size_t nb_spec_matrix_pyjson(const nb_spec *spec, char *out, size_t cap);
+size_t nb_spec_ops_pyjson(const nb_spec *spec, char *out, size_t cap);
 
 /* Network shape that the channel and parameter maths depend on. */
 typedef struct nb_net_shape {
