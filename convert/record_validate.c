@@ -49,30 +49,26 @@ static void excerpt(char *out, size_t cap, const char *s, size_t n)
 /* Ops: V names from the five, input first, output last, neither inside. */
 static int check_ops(const nb_record *rec, int v, nb_corrupt_kind *kind)
 {
-    char what[80];
     const char *s = rec->operations, *end = s + rec->operations_len;
-    int n = 0;
-    for (;;) {
+    int n = 1;
+    for (const char *p = s; p < end; p++)
+        n += *p == ',';
+    if (n != v)
+        return fail(NB_CORRUPT_BAD_SPEC, kind, "%d ops for %d vertices", n, v);
+    for (int i = 0; i < n; i++) {
         const char *comma = memchr(s, ',', (size_t)(end - s));
         const char *e = comma ? comma : end;
         int op = op_index(s, (size_t)(e - s));
         if (op < 0) {
+            char what[80];
             excerpt(what, sizeof what, s, (size_t)(e - s));
-            return fail(NB_CORRUPT_UNKNOWN_OP, kind, "op \"%s\" at position %d", what, n);
+            return fail(NB_CORRUPT_UNKNOWN_OP, kind, "op \"%s\" at position %d", what, i);
         }
-        int want_in = n == 0, want_out = !comma && n == v - 1;
-        if ((op == 0) != want_in || (op == 1) != want_out) {
-            if (n < v)
-                return fail(NB_CORRUPT_BAD_SPEC, kind, "op %s at position %d is misplaced",
-                            known_ops[op], n);
-        }
-        n++;
-        if (!comma)
-            break;
-        s = comma + 1;
+        if ((op == 0) != (i == 0) || (op == 1) != (i == n - 1))
+            return fail(NB_CORRUPT_BAD_SPEC, kind, "op %s at position %d is misplaced",
+                        known_ops[op], i);
+        s = e + 1;
     }
-    if (n != v)
-        return fail(NB_CORRUPT_BAD_SPEC, kind, "%d ops for %d vertices", n, v);
     return NB_OK;
 }
 

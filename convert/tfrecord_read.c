@@ -166,8 +166,7 @@ static int setup(nb_tfr_reader *r)
         r->in_len = got;
         r->in_pos = 0;
         r->len = 0;
-        r->zret = 1;
-        return fill_zstd(r);
+        r->zret = 1; /* decompression starts at the first nb_tfr_next */
     }
     return NB_OK;
 }
