@@ -130,6 +130,23 @@ void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t dige
     nb_md5(buf, (size_t)(p - buf), digest);
 }
 
+void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const int8_t *labels,
+                                uint8_t (*digests)[16])
+{
+    int lab[N];
+    for (int i = 0; i < count; i++) {
+        for (int v = 0; v < n; v++)
+            lab[v] = labels[i * n + v];
+        nb_hash_graph(n, succ, lab, digests[i]);
+    }
+}
+
+void nb_hash_graph_batch(int n, const uint16_t succ[], int count, const int8_t *labels,
+                         uint8_t (*digests)[16])
+{
+    nb_hash_graph_batch_scalar(n, succ, count, labels, digests);
+}
+
 void nb_hash_labels(int num_vertices, const uint8_t matrix[][NB_MAX_VERTICES], const int *labels,
                     char hash[NB_HASH_HEX + 1])
 {

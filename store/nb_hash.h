@@ -15,6 +15,17 @@
  * the labels' decimal text matters. */
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16]);
 
+/* Hash `count` labellings of one graph: labelling i is labels[i*n .. i*n+n-1]
+ * and its digest goes to digests[i]. Uses a multi-buffer SIMD MD5 when the CPU
+ * has one (all labellings of a graph have equal message lengths, so they run
+ * in lockstep), else the scalar path; the digests are the same either way. */
+void nb_hash_graph_batch(int n, const uint16_t succ[], int count, const int8_t *labels,
+                         uint8_t (*digests)[16]);
+
+/* The scalar path of nb_hash_graph_batch, exposed for tests and benchmarks. */
+void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const int8_t *labels,
+                                uint8_t (*digests)[16]);
+
 /* Successor bitmasks of a matrix. */
 void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t succ[]);
 

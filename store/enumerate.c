@@ -1,0 +1,335 @@
+/* Enumeration of all unique modules (reference section 5).
+ *
+ * For each vertex count the full-DAG matrices are listed in `bits` order and
+ * processed in windows: the labelled graphs of a window are hashed in
+ * parallel into a positional digest array (so thread scheduling cannot change
+ * anything), then one thread walks the array in generator order, inserting
+ * into an open-addressing set of 128-bit digests; the first labelled graph of
+ * each digest is the canonical representative. */
+#include "nasbench/enumerate.h"
+#include "nasbench/error.h"
+#include "nb_hash.h"
+#include "nb_md5.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WINDOW_LABELLED (1 << 19) /* labelled graphs hashed per window */
+#define MAX_THREADS 64
+
+void nb_enum_options_default(nb_enum_options *options)
+{
+    options->max_vertices = NB_SPACE_MAX_VERTICES;
+    options->max_edges = NB_SPACE_MAX_EDGES;
+    options->verify_isomorphism = 0;
+    options->threads = 0;
+}
+
+/* ---- the set of digests ----------------------------------------------- */
+
+typedef struct slot {
+    uint8_t key[16];
+    uint32_t bits; /* canonical matrix */
+    uint32_t meta; /* num_vertices | labelling << 4; 0 = empty slot */
+} slot;
+
+typedef struct digest_set {
+    slot *slots;
+    size_t cap; /* power of two */
+    size_t count;
+} digest_set;
+
+static size_t slot_index(const uint8_t key[16], size_t mask)
+{
+    uint64_t x;
+    memcpy(&x, key, sizeof x); /* MD5 output is uniform: its bytes are the hash */
+    return (size_t)x & mask;
+}
+
+static int set_grow(digest_set *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : (size_t)1 << 16;
+    slot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return nb_seterr(NB_ENOMEM, "enumerate: out of memory for %zu set slots", cap);
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->slots[i].meta)
+            continue;
+        size_t j = slot_index(s->slots[i].key, cap - 1);
+        while (slots[j].meta)
+            j = (j + 1) & (cap - 1);
+        slots[j] = s->slots[i];
+    }
+    free(s->slots);
+    s->slots = slots;
+    s->cap = cap;
+    return NB_OK;
+}
+
+/* The slot of `key`: an occupied one, or the empty one where it belongs. */
+static slot *set_lookup(digest_set *s, const uint8_t key[16])
+{
+    size_t mask = s->cap - 1, j = slot_index(key, mask);
+    while (s->slots[j].meta && memcmp(s->slots[j].key, key, 16))
+        j = (j + 1) & mask;
+    return &s->slots[j];
+}
+
+/* ---- matrices and labellings ------------------------------------------- */
+
+static void succ_of_bits(int n, uint32_t bits, uint16_t succ[])
+{
+    for (int v = 0; v < n; v++)
+        succ[v] = 0;
+    for (int y = 1; y < n; y++)
+        for (int x = 0; x < y; x++)
+            if (bits >> (x + y * (y - 1) / 2) & 1)
+                succ[x] |= (uint16_t)(1u << y);
+}
+
+/* Every vertex but the output has a successor, every vertex but the input a
+ * predecessor: valid and unchanged by pruning. */
+static int full_dag(int n, const uint16_t succ[])
+{
+    uint16_t has_pred = 0;
+    for (int v = 0; v < n - 1; v++) {
+        if (!succ[v])
+            return 0;
+        has_pred |= succ[v];
+    }
+    uint16_t want = (uint16_t)(((1u << n) - 1) & ~1u);
+    return (has_pred & want) == want;
+}
+
+static void spec_of(int n, uint32_t bits, const int8_t *labels, nb_spec *spec)
+{
+    uint16_t succ[NB_MAX_VERTICES];
+    memset(spec, 0, sizeof *spec);
+    spec->num_vertices = n;
+    succ_of_bits(n, bits, succ);
+    for (int v = 0; v < n; v++) {
+        strcpy(spec->ops[v], nb_op_name(labels[v]));
+        for (int w = 0; w < n; w++)
+            spec->matrix[v][w] = (uint8_t)(succ[v] >> w & 1);
+    }
+}
+
+/* ---- parallel hashing of a window -------------------------------------- */
+
+typedef struct window {
+    int n, num_labellings;
+    const uint32_t *bits; /* matrices of this window */
+    int num_matrices;
+    const int8_t *labels; /* num_labellings x n */
+    uint8_t (*digests)[16];
+    atomic_int next;
+} window;
+
+static void *hash_worker(void *arg)
+{
+    window *w = arg;
+    int i;
+    while ((i = atomic_fetch_add(&w->next, 1)) < w->num_matrices) {
+        uint16_t succ[NB_MAX_VERTICES];
+        succ_of_bits(w->n, w->bits[i], succ);
+        nb_hash_graph_batch(w->n, succ, w->num_labellings, w->labels,
+                            w->digests + (size_t)i * (size_t)w->num_labellings);
+    }
+    return NULL;
+}
+
+static int hash_window(window *w, int threads)
+{
+    pthread_t tid[MAX_THREADS];
+    int started = 0;
+    atomic_init(&w->next, 0);
+    for (; started < threads - 1; started++)
+        if (pthread_create(&tid[started], NULL, hash_worker, w))
+            break; /* fewer threads is still correct */
+    hash_worker(w);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    return NB_OK;
+}
+
+/* ---- the walk in generator order --------------------------------------- */
+
+typedef struct run {
+    const nb_enum_options *opt;
+    const nb_enum_callbacks *cb;
+    digest_set set;
+    nb_enum_vertex_stats stats;
+    int8_t labels[729 * NB_ENUM_MAX_VERTICES]; /* every labelling of this n */
+} run;
+
+static int visit(run *r, int n, uint32_t bits, int l, const uint8_t digest[16])
+{
+    if (2 * (r->set.count + 1) > r->set.cap) {
+        int rc = set_grow(&r->set);
+        if (rc)
+            return rc;
+    }
+    slot *s = set_lookup(&r->set, digest);
+    const int8_t *labels = r->labels + (size_t)l * (size_t)n;
+    char hex[NB_HASH_HEX + 1];
+    if (!s->meta) {
+        memcpy(s->key, digest, 16);
+        s->bits = bits;
+        s->meta = (uint32_t)n | (uint32_t)l << 4;
+        r->set.count++;
+        r->stats.new_unique++;
+        r->stats.cumulative_unique++;
+        if (!r->cb->on_module)
+            return NB_OK;
+        nb_spec spec;
+        spec_of(n, bits, labels, &spec);
+        nb_md5_hex(digest, hex);
+        hex[NB_HASH_HEX] = '\0';
+        return r->cb->on_module(r->cb->ctx, &spec, hex);
+    }
+    if (!r->opt->verify_isomorphism)
+        return NB_OK;
+    nb_spec spec, canonical;
+    int cn = (int)(s->meta & 15);
+    spec_of(n, bits, labels, &spec);
+    /* The canonical's labelling is stored as its index among the labellings
+     * of its own vertex count, which is this one unless the hash crossed
+     * vertex counts (then it cannot be isomorphic anyway). */
+    if (cn == n) {
+        spec_of(cn, s->bits, r->labels + (size_t)(s->meta >> 4) * (size_t)n, &canonical);
+        if (nb_spec_isomorphic(&spec, &canonical))
+            return NB_OK;
+    } else {
+        memset(&canonical, 0, sizeof canonical);
+        canonical.num_vertices = cn;
+    }
+    r->stats.false_collisions++;
+    if (!r->cb->on_collision)
+        return NB_OK;
+    nb_md5_hex(digest, hex);
+    hex[NB_HASH_HEX] = '\0';
+    return r->cb->on_collision(r->cb->ctx, &spec, &canonical, hex);
+}
+
+/* labellings in lexicographic order, the last interior vertex fastest */
+static int fill_labellings(int8_t *labels, int n)
+{
+    int count = 1;
+    for (int v = 1; v < n - 1; v++)
+        count *= 3;
+    for (int l = 0; l < count; l++) {
+        int8_t *lab = labels + (size_t)l * (size_t)n;
+        lab[0] = NB_LABEL_INPUT;
+        lab[n - 1] = NB_LABEL_OUTPUT;
+        for (int v = n - 2, x = l; v >= 1; v--, x /= 3)
+            lab[v] = (int8_t)(x % 3);
+    }
+    return count;
+}
+
+/* All kept matrices of n vertices, ascending bits; *out is malloc'd. */
+static int list_matrices(int n, int max_edges, uint32_t **out, int *count)
+{
+    size_t cap = 1024, len = 0;
+    uint32_t *list = malloc(cap * sizeof *list);
+    if (!list)
+        return nb_seterr(NB_ENOMEM, "enumerate: out of memory");
+    uint64_t end = (uint64_t)1 << (n * (n - 1) / 2);
+    for (uint64_t bits = 0; bits < end; bits++) {
+        int edges = __builtin_popcountll(bits);
+        if (edges > max_edges || edges < n - 1)
+            continue;
+        uint16_t succ[NB_MAX_VERTICES];
+        succ_of_bits(n, (uint32_t)bits, succ);
+        if (!full_dag(n, succ))
+            continue;
+        if (len == cap) {
+            uint32_t *grown = realloc(list, 2 * cap * sizeof *list);
+            if (!grown) {
+                free(list);
+                return nb_seterr(NB_ENOMEM, "enumerate: out of memory");
+            }
+            list = grown;
+            cap *= 2;
+        }
+        list[len++] = (uint32_t)bits;
+    }
+    *out = list;
+    *count = (int)len;
+    return NB_OK;
+}
+
+static int one_vertex_count(run *r, int n, int threads)
+{
+    uint32_t *mats = NULL;
+    int num_mats = 0, rc = list_matrices(n, r->opt->max_edges, &mats, &num_mats);
+    if (rc)
+        return rc;
+    int L = fill_labellings(r->labels, n);
+    memset(&r->stats, 0, sizeof r->stats);
+    r->stats.num_vertices = n;
+    r->stats.cumulative_unique = (int64_t)r->set.count;
+    r->stats.graphs = num_mats;
+    r->stats.labelled_graphs = (int64_t)num_mats * L;
+
+    int per_window = WINDOW_LABELLED / L > 0 ? WINDOW_LABELLED / L : 1;
+    size_t cap = (size_t)(per_window < num_mats ? per_window : num_mats) * (size_t)L;
+    uint8_t(*digests)[16] = malloc((cap ? cap : 1) * 16);
+    if (!digests) {
+        free(mats);
+        return nb_seterr(NB_ENOMEM, "enumerate: out of memory for %zu digests", cap);
+    }
+    for (int first = 0; first < num_mats && !rc; first += per_window) {
+        window w = {n, L, mats + first, num_mats - first, r->labels, digests, 0};
+        if (w.num_matrices > per_window)
+            w.num_matrices = per_window;
+        rc = hash_window(&w, threads);
+        for (int i = 0; i < w.num_matrices && !rc; i++)
+            for (int l = 0; l < L && !rc; l++)
+                rc = visit(r, n, w.bits[i], l, digests[(size_t)i * (size_t)L + (size_t)l]);
+    }
+    free(digests);
+    free(mats);
+    if (!rc && r->cb->on_vertex_count)
+        rc = r->cb->on_vertex_count(r->cb->ctx, &r->stats);
+    return rc;
+}
+
+int nb_enumerate(const nb_enum_options *options, const nb_enum_callbacks *callbacks)
+{
+    nb_enum_options defaults;
+    nb_enum_callbacks none = {NULL, NULL, NULL, NULL};
+    if (!options) {
+        nb_enum_options_default(&defaults);
+        options = &defaults;
+    }
+    if (!callbacks)
+        callbacks = &none;
+    if (options->max_vertices < 2 || options->max_vertices > NB_ENUM_MAX_VERTICES)
+        return nb_seterr(NB_EUSAGE, "enumerate: max vertices must be in 2..%d, got %d",
+                         NB_ENUM_MAX_VERTICES, options->max_vertices);
+    if (options->max_edges < 1)
+        return nb_seterr(NB_EUSAGE, "enumerate: max edges must be at least 1, got %d",
+                         options->max_edges);
+    if (options->threads < 0 || options->threads > MAX_THREADS)
+        return nb_seterr(NB_EUSAGE, "enumerate: threads must be in 0..%d", MAX_THREADS);
+    int threads = options->threads;
+    if (threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (int)cpus;
+    }
+    run *r = calloc(1, sizeof *r);
+    if (!r)
+        return nb_seterr(NB_ENOMEM, "enumerate: out of memory");
+    r->opt = options;
+    r->cb = callbacks;
+    int rc = set_grow(&r->set);
+    for (int n = 2; n <= options->max_vertices && !rc; n++)
+        rc = one_vertex_count(r, n, threads);
+    free(r->set.slots);
+    free(r);
+    return rc;
+}
