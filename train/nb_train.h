@@ -63,6 +63,19 @@ void nb_cifar_stream_batch(nb_cifar_stream *st, int64_t step, int batch, int lay
  * random source of the stream and of the per-run seeds. */
 uint64_t nb_mix64(uint64_t a, uint64_t b);
 
+/* The six files of a CIFAR-10 binary directory, loaded. */
+enum { NB_CIFAR_FILES = 6 };
+extern const char *const nb_cifar_file_names[NB_CIFAR_FILES]; /* "data_batch_1.bin", ... */
+
+struct nb_train_data {
+    char *dir;
+    nb_cifar_split train;      /* data_batch_1..4, first train_images */
+    nb_cifar_split train_eval; /* data_batch_1, first eval_images */
+    nb_cifar_split valid;      /* data_batch_5, first eval_images */
+    nb_cifar_split test;       /* test_batch, first eval_images */
+    char sha256[NB_CIFAR_FILES][65];
+};
+
 /* ---- optimiser ----------------------------------------------------------- */
 
 typedef struct nb_rmsprop {
@@ -112,5 +125,24 @@ int nb_ckpt_save(const char *path, const nb_ckpt_header *h, const nb_ckpt_array 
  * or its key or array sizes differ from h->key and `arrays` (then the caller
  * restarts cleanly). On success fills h and every array. */
 int nb_ckpt_load(const char *path, nb_ckpt_header *h, const nb_ckpt_array *arrays, int n);
+
+/* ---- one run --------------------------------------------------------------- */
+
+/* Where a run is in the session, for progress reports. */
+typedef struct nb_run_ctx {
+    const char *hash;
+    int unit_repeat, unit, units;
+    uint64_t run_seed;
+    const char *ckpt_path; /* the run's checkpoint file */
+    const char *ckpt_key;  /* what a checkpoint must belong to */
+} nb_run_ctx;
+
+/* Train one module from scratch (or from its checkpoint when
+ * options->resume) through the protocol of section 7.5 and fill res (hash,
+ * seeds, parameters, times, evaluations; not run_id / repeat). The
+ * checkpoint is left in place: the caller removes it once the run is stored.
+ * NB_EINTR when stopped. */
+int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_train_options *o,
+                 const nb_run_ctx *ctx, nb_train_result *res);
 
 #endif
