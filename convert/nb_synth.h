@@ -36,8 +36,23 @@ void nb_synth_defaults(nb_synth_options *o);
 
 /* Write the file (zstd when `path` ends in ".zst"). *records (may be NULL)
  * gets the number of records written. NB_EUSAGE for bad options, NB_EIO on
- * write failure (no file is left behind). */
+ * write failure (no file is left behind). Enumerates the space first (a few
+ * seconds); to write several files, enumerate once with nb_synth_space_new. */
 int nb_synth_write(const char *path, const nb_synth_options *o, int64_t *records);
+
+/* The search space's modules sorted by hash (about 20 MB), enumerated once
+ * and reusable for many writes. max_vertices 0 means the real space (7);
+ * 2..6 gives the smaller space of modules with at most that many vertices
+ * (5: 2,532 modules, enumerated in milliseconds: for tests). Free with
+ * nb_synth_space_free (NULL ok). */
+typedef struct nb_synth_space nb_synth_space;
+int nb_synth_space_new(int max_vertices, nb_synth_space **out);
+void nb_synth_space_free(nb_synth_space *space);
+int64_t nb_synth_space_size(const nb_synth_space *space);
+
+/* nb_synth_write on an enumerated space. */
+int nb_synth_write_space(const nb_synth_space *space, const char *path,
+                         const nb_synth_options *o, int64_t *records);
 
 /* The synthetic metrics of one run of a module: fills the metric fields of
  * rec (3 evaluations in `evals`, trainable_parameters, total_time); the
