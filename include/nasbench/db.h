@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <sqlite3.h>
 
@@ -126,6 +127,13 @@ int nb_db_find_run(nb_db *db, const nb_run *run, int64_t *run_id);
 /* Keep the original payload of a TFRecord record whose run the exporter
  * would not rebuild byte for byte (bytes copied). */
 int nb_db_add_raw_record(nb_db *db, int64_t run_id, const void *payload, size_t len);
+
+/* ---- summary ------------------------------------------------------------ */
+
+/* Write a JSON summary of the database to `out` (one object and a newline):
+ * schema_version; counts of modules, runs and evaluations; per budget the
+ * runs, modules and evaluations; every source row (with its run count). */
+int nb_db_write_info(nb_db *db, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,46 @@
+/* nasbench info: what a database holds, as JSON. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "nasbench/db.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nasbench info DB\n"
+            "\n"
+            "Print a summary of the database DB as one JSON object:\n"
+            "  schema_version, modules, runs, evaluations,\n"
+            "  budgets: [{epochs, runs, modules, evaluations}, ...] (ascending epochs),\n"
+            "  sources: [{id, kind, file_name, sha256, record_count, created_at,\n"
+            "             program_version, runs}, ...]\n"
+            "The database is opened read-only.\n"
+            "\n"
+            "  --help  this text\n"
+            "\n"
+            "Exit status: 0 ok, 8 cannot open, 9 database error, 2 usage.\n");
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return NB_OK;
+        }
+        return cli_usage("info", "unknown option");
+    }
+    if (argc - optind != 1)
+        return cli_usage("info", "needs one database");
+    nb_db *db;
+    int rc = nb_db_open(argv[optind], NB_OPEN_READONLY, &db);
+    if (!rc)
+        rc = nb_db_write_info(db, stdout);
+    nb_db_close(db);
+    return rc ? cli_fail("info", rc) : NB_OK;
+}
