@@ -274,6 +274,35 @@ static void pool_case(int two)
     free(c.x), free(c.y), free(c.r), free(dx);
 }
 
+/* With ties each output's gradient still goes to exactly one input. */
+static void test_maxpool_ties(void **state)
+{
+    (void)state;
+    long rows = 2 * 5 * 5;
+    float *x = rnd(rows * 3), *y = malloc(sizeof(float) * rows * 3), *r = rnd(rows * 3);
+    float *dx = calloc(rows * 3, sizeof(float));
+    for (long i = 0; i < rows * 3; i++)
+        x[i] = roundf(x[i]); /* -1, 0, 1: many ties */
+    for (int two = 0; two < 2; two++) {
+        long out = two ? 2 * 3 * 3 : rows;
+        memset(dx, 0, sizeof(float) * rows * 3);
+        if (two) {
+            nb_maxpool2_forward(NULL, 2, 5, 5, 3, x, y);
+            nb_maxpool2_backward(NULL, 2, 5, 5, 3, x, y, r, dx);
+        } else {
+            nb_maxpool3_forward(NULL, 2, 5, 5, 3, x, 3, y, 3);
+            nb_maxpool3_backward(NULL, 2, 5, 5, 3, x, 3, y, 3, r, 3, dx, 3);
+        }
+        double in = 0, want = 0;
+        for (long i = 0; i < rows * 3; i++)
+            in += dx[i];
+        for (long i = 0; i < out * 3; i++)
+            want += r[i];
+        assert_float_equal(in, want, 1e-4);
+    }
+    free(x), free(y), free(r), free(dx);
+}
+
 static void test_maxpool(void **state)
 {
     (void)state;
@@ -382,7 +411,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),         cmocka_unit_test(test_conv_chunks),
-        cmocka_unit_test(test_bn_relu),      cmocka_unit_test(test_maxpool),
+        cmocka_unit_test(test_bn_relu),      cmocka_unit_test(test_maxpool), cmocka_unit_test(test_maxpool_ties),
         cmocka_unit_test(test_sum),          cmocka_unit_test(test_head_and_loss),
         cmocka_unit_test(test_pool),
     };
