@@ -76,7 +76,7 @@ int nb_record_encode(nb_record_codec *c, const nb_record *rec, const uint8_t **p
                      size_t *len);
 
 /* The serialized ModelMetrics of rec into out (cap bytes). Returns the size
- * it needs; nothing beyond cap is written (like snprintf, without NUL). */
+ * it needs; writes nothing when out is NULL or cap is smaller than that. */
 size_t nb_record_encode_metrics(const nb_record *rec, uint8_t *out, size_t cap);
 
 /* Whether `payload` is byte for byte what nb_record_encode makes of its own

@@ -17,23 +17,6 @@
 
 /* ---- protobuf ------------------------------------------------------------ */
 
-typedef struct sink {
-    uint8_t *p;
-    size_t n, cap;
-} sink;
-
-static void put(sink *s, const void *data, size_t n)
-{
-    if (s->n < s->cap)
-        memcpy(s->p + s->n, data, s->n + n <= s->cap ? n : s->cap - s->n);
-    s->n += n;
-}
-
-static void put_byte(sink *s, uint8_t b)
-{
-    put(s, &b, 1);
-}
-
 static size_t varint_len(uint64_t v)
 {
     size_t n = 1;
@@ -44,32 +27,33 @@ static size_t varint_len(uint64_t v)
     return n;
 }
 
-static void put_varint(sink *s, uint64_t v)
+static uint8_t *put_varint(uint8_t *o, uint64_t v)
 {
     while (v >= 0x80) {
-        put_byte(s, (uint8_t)(v | 0x80));
+        *o++ = (uint8_t)(v | 0x80);
         v >>= 7;
     }
-    put_byte(s, (uint8_t)v);
+    *o++ = (uint8_t)v;
+    return o;
 }
 
-static void put_double(sink *s, uint8_t tag, double d)
+static uint8_t *put_double(uint8_t *o, uint8_t tag, double d)
 {
     uint64_t bits;
     memcpy(&bits, &d, 8);
-    uint8_t b[9] = {tag};
-    for (int i = 0; i < 8; i++)
-        b[1 + i] = (uint8_t)(bits >> (8 * i));
-    put(s, b, 9);
+    *o++ = tag;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    bits = __builtin_bswap64(bits);
+#endif
+    memcpy(o, &bits, 8); /* wire doubles are little-endian */
+    return o + 8;
 }
 
 /* Size of one EvaluationData message. */
 static size_t eval_size(const nb_evaluation *e)
 {
-    size_t n = 0;
-    for (unsigned bit = NB_EVAL_CURRENT_EPOCH; bit <= NB_EVAL_TEST_ACCURACY; bit <<= 1)
-        if (e->present & bit)
-            n += 9;
+    /* 9 bytes (tag + double) per present scalar: popcount of bits 0..4. */
+    size_t n = 9 * (size_t)__builtin_popcount(e->present & 0x1Fu);
     if (e->present & NB_EVAL_CHECKPOINT_PATH) {
         size_t len = e->checkpoint_path ? strlen(e->checkpoint_path) : 0;
         n += 1 + varint_len(len) + len;
@@ -77,37 +61,52 @@ static size_t eval_size(const nb_evaluation *e)
     return n;
 }
 
-static void put_eval(sink *s, const nb_evaluation *e)
+static uint8_t *put_eval(uint8_t *o, const nb_evaluation *e)
 {
     const double v[5] = {e->current_epoch, e->training_time, e->train_accuracy,
                          e->validation_accuracy, e->test_accuracy};
     for (int f = 0; f < 5; f++)
         if (e->present & (1u << f))
-            put_double(s, (uint8_t)((f + 1) << 3 | 1), v[f]);
+            o = put_double(o, (uint8_t)((f + 1) << 3 | 1), v[f]);
     if (e->present & NB_EVAL_CHECKPOINT_PATH) {
         size_t len = e->checkpoint_path ? strlen(e->checkpoint_path) : 0;
-        put_byte(s, 0x32);
-        put_varint(s, len);
-        put(s, e->checkpoint_path, len);
+        *o++ = 0x32;
+        o = put_varint(o, len);
+        if (len)
+            memcpy(o, e->checkpoint_path, len);
+        o += len;
     }
+    return o;
 }
 
 size_t nb_record_encode_metrics(const nb_record *rec, uint8_t *out, size_t cap)
 {
-    sink s = {out, 0, out ? cap : 0};
+    /* int32: negative values are sign-extended to 10-byte varints. */
+    uint64_t params = (uint64_t)(int64_t)(int32_t)rec->trainable_parameters;
+    size_t size = 0;
     for (int i = 0; i < rec->num_evaluations; i++) {
-        put_byte(&s, 0x0A);
-        put_varint(&s, eval_size(&rec->evaluations[i]));
-        put_eval(&s, &rec->evaluations[i]);
+        size_t n = eval_size(&rec->evaluations[i]);
+        size += 1 + varint_len(n) + n;
+    }
+    if (rec->has_trainable_parameters)
+        size += 1 + varint_len(params);
+    if (rec->has_total_time)
+        size += 9;
+    if (!out || cap < size)
+        return size;
+    uint8_t *o = out;
+    for (int i = 0; i < rec->num_evaluations; i++) {
+        *o++ = 0x0A;
+        o = put_varint(o, eval_size(&rec->evaluations[i]));
+        o = put_eval(o, &rec->evaluations[i]);
     }
     if (rec->has_trainable_parameters) {
-        /* int32: negative values are sign-extended to 10-byte varints. */
-        put_byte(&s, 0x10);
-        put_varint(&s, (uint64_t)(int64_t)(int32_t)rec->trainable_parameters);
+        *o++ = 0x10;
+        o = put_varint(o, params);
     }
     if (rec->has_total_time)
-        put_double(&s, 0x19, rec->total_time);
-    return s.n;
+        o = put_double(o, 0x19, rec->total_time);
+    return size;
 }
 
 /* ---- JSON, as Python's json.dumps(ensure_ascii=True) ----------------------- */
@@ -160,6 +159,12 @@ static char *put_json_string(char *o, const char *str, size_t n)
     const uint8_t *s = (const uint8_t *)str;
     *o++ = '"';
     for (size_t i = 0; i < n;) {
+        uint8_t b = s[i];
+        if (b >= 0x20 && b <= 0x7E && b != '"' && b != '\\') {
+            *o++ = (char)b; /* the common case: printable ASCII as is */
+            i++;
+            continue;
+        }
         uint32_t c;
         size_t k = utf8_next(s + i, n - i, &c);
         if (!k)
@@ -192,6 +197,27 @@ static char *put_json_string(char *o, const char *str, size_t n)
     return o;
 }
 
+/* ", <integer>, " without printf (this is the hot loop of synth and export). */
+static char *put_epochs(char *o, int64_t v)
+{
+    char digits[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    *o++ = ',';
+    *o++ = ' ';
+    if (v < 0)
+        *o++ = '-';
+    while (n)
+        *o++ = digits[--n];
+    *o++ = ',';
+    *o++ = ' ';
+    return o;
+}
+
 int nb_record_encode(nb_record_codec *c, const nb_record *rec, const uint8_t **payload,
                      size_t *len)
 {
@@ -212,7 +238,7 @@ int nb_record_encode(nb_record_codec *c, const nb_record *rec, const uint8_t **p
     *o++ = '[';
     if (!(o = put_json_string(o, rec->hash, rec->hash_len)))
         goto utf8;
-    o += sprintf(o, ", %" PRId64 ", ", rec->epochs);
+    o = put_epochs(o, rec->epochs);
     if (!(o = put_json_string(o, rec->adjacency, rec->adjacency_len)))
         goto utf8;
     *o++ = ',';

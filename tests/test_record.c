@@ -65,10 +65,11 @@ static void test_protobuf_bytes_of_1_4(void **state)
     nb_record_encode_metrics(&rec, out, sizeof out);
     static const uint8_t p2[5] = {0x10, 0x8a, 0xb9, 0xa4, 0x01};
     assert_memory_equal(out + 47, p2, 5);
-    /* Short buffer: the size it needs, nothing written beyond cap. */
+    /* Short buffer: the size it needs, nothing written. */
     uint8_t small[4] = {0xEE, 0xEE, 0xEE, 0xEE};
     assert_int_equal(nb_record_encode_metrics(&rec, small, 2), 52);
-    assert_int_equal(small[2], 0xEE);
+    assert_int_equal(small[0], 0xEE);
+    assert_int_equal(nb_record_encode_metrics(&rec, NULL, 0), 52);
 
     /* And protobuf-c reads the hand-made bytes back. */
     nb_record back = {0};
