@@ -8,6 +8,7 @@
 #include "nasbench/error.h"
 #include "nasbench/spec.h"
 #include "nb_hash.h"
+#include "nb_hash_util.h"
 #include "nb_md5.h"
 
 #include <pthread.h>
@@ -38,6 +39,15 @@ static void fill_init_table(void)
                 initial_digest(o, i, l, init_table[o][i][l - LABEL_MIN]);
 }
 
+void nb_hash_init_digest(int out, int in, int label, uint8_t digest[16])
+{
+    pthread_once(&init_once, fill_init_table);
+    if (label >= LABEL_MIN && label <= LABEL_MAX && out < N && in < N)
+        memcpy(digest, init_table[out][in][label - LABEL_MIN], 16);
+    else
+        initial_digest(out, in, label, digest);
+}
+
 void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t succ[])
 {
     for (int v = 0; v < n; v++) {
@@ -49,85 +59,29 @@ void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t
     }
 }
 
-/* Vertex indices ordered by their current digest (insertion sort: n <= 12). */
-static void sort_order(int n, const uint8_t h[][16], int order[])
-{
-    for (int i = 0; i < n; i++) {
-        int v = i, j = i;
-        while (j > 0 && memcmp(h[order[j - 1]], h[v], 16) > 0) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = v;
-    }
-}
-
-/* Append the hex of every vertex of `mask`, in digest order. */
-static char *put_sorted(char *p, uint16_t mask, const int order[], int n, const char hex[][32])
-{
-    for (int i = 0; i < n && mask; i++) {
-        int w = order[i];
-        if (mask & (1u << w)) {
-            memcpy(p, hex[w], 32);
-            p += 32;
-            mask &= (uint16_t)~(1u << w);
-        }
-    }
-    return p;
-}
-
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
 {
-    uint16_t pred[N] = {0};
+    uint16_t pred[N];
     uint8_t h[N][16], nh[N][16];
     char hex[N][32];
     int order[N];
-    /* Longest message: all other vertices on both sides plus its own value. */
-    char buf[(2 * N + 1) * 32 + 2];
+    char buf[NB_HASH_MSG_MAX];
 
-    pthread_once(&init_once, fill_init_table);
+    nb_hash_pred_masks(n, succ, pred);
     for (int v = 0; v < n; v++)
-        for (int w = 0; w < n; w++)
-            if (succ[v] & (1u << w))
-                pred[w] |= (uint16_t)(1u << v);
-    for (int v = 0; v < n; v++) {
-        int out = __builtin_popcount(succ[v]), in = __builtin_popcount(pred[v]);
-        if (labels[v] >= LABEL_MIN && labels[v] <= LABEL_MAX)
-            memcpy(h[v], init_table[out][in][labels[v] - LABEL_MIN], 16);
-        else
-            initial_digest(out, in, labels[v], h[v]);
-    }
+        nb_hash_init_digest(__builtin_popcount(succ[v]), __builtin_popcount(pred[v]), labels[v],
+                            h[v]);
     for (int round = 0; round < n; round++) {
-        sort_order(n, (const uint8_t(*)[16])h, order);
+        nb_hash_sort_order(n, (const uint8_t(*)[16])h, order);
         for (int v = 0; v < n; v++)
             nb_md5_hex(h[v], hex[v]);
         for (int v = 0; v < n; v++) {
-            char *p = put_sorted(buf, pred[v], order, n, (const char(*)[32])hex);
-            *p++ = '|';
-            p = put_sorted(p, succ[v], order, n, (const char(*)[32])hex);
-            *p++ = '|';
-            memcpy(p, hex[v], 32);
-            p += 32;
-            nb_md5(buf, (size_t)(p - buf), nh[v]);
+            size_t len = nb_hash_message(n, v, pred, succ, order, (const char(*)[32])hex, buf);
+            nb_md5(buf, len, nh[v]);
         }
         memcpy(h, nh, sizeof(h[0]) * (size_t)n);
     }
-    /* Python's repr of the sorted list: ['<hex>', '<hex>', ...] */
-    sort_order(n, (const uint8_t(*)[16])h, order);
-    char *p = buf;
-    *p++ = '[';
-    for (int i = 0; i < n; i++) {
-        if (i) {
-            *p++ = ',';
-            *p++ = ' ';
-        }
-        *p++ = '\'';
-        nb_md5_hex(h[order[i]], p);
-        p += 32;
-        *p++ = '\'';
-    }
-    *p++ = ']';
-    nb_md5(buf, (size_t)(p - buf), digest);
+    nb_md5(buf, nb_hash_final_text(n, (const uint8_t(*)[16])h, buf), digest);
 }
 
 void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const int8_t *labels,
@@ -139,12 +93,6 @@ void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const i
             lab[v] = labels[i * n + v];
         nb_hash_graph(n, succ, lab, digests[i]);
     }
-}
-
-void nb_hash_graph_batch(int n, const uint16_t succ[], int count, const int8_t *labels,
-                         uint8_t (*digests)[16])
-{
-    nb_hash_graph_batch_scalar(n, succ, count, labels, digests);
 }
 
 void nb_hash_labels(int num_vertices, const uint8_t matrix[][NB_MAX_VERTICES], const int *labels,

@@ -26,6 +26,27 @@ void nb_hash_graph_batch(int n, const uint16_t succ[], int count, const int8_t *
 void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const int8_t *labels,
                                 uint8_t (*digests)[16]);
 
+/* The implementations of the batch hash. */
+enum { NB_HASH_SCALAR = 0, NB_HASH_AVX2 = 1, NB_HASH_AVX512 = 2 };
+
+/* The variant nb_hash_graph_batch uses (the best the CPU has, unless the
+ * environment variable NB_HASH_SIMD=scalar|avx2|avx512 names another). */
+int nb_hash_batch_variant(void);
+
+/* nb_hash_graph_batch with a given variant; NB_ENOTFOUND when the CPU or the
+ * build lacks it. */
+int nb_hash_graph_batch_with(int which, int n, const uint16_t succ[], int count,
+                             const int8_t *labels, uint8_t (*digests)[16]);
+
+/* Different graphs of equal size n: graph i is succ[i] with the labels at
+ * labels[i*n ..]; digests[i] receives its digest. SIMD when available. */
+void nb_hash_graphs(int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES], const int8_t *labels,
+                    uint8_t (*digests)[16]);
+
+/* nb_hash_graphs with a given variant; NB_ENOTFOUND when unavailable. */
+int nb_hash_graphs_with(int which, int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES],
+                        const int8_t *labels, uint8_t (*digests)[16]);
+
 /* Successor bitmasks of a matrix. */
 void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t succ[]);
 

@@ -1,0 +1,209 @@
+/* The batch module hash: a multi-buffer MD5 on AVX-512 (16 lanes) or AVX2
+ * (8 lanes), chosen at run time, with the scalar path as the portable
+ * fallback. The template is store/nb_hash_simd_impl.h. */
+#include "nasbench/error.h"
+#include "nb_hash.h"
+#include "nb_hash_util.h"
+#include "nb_md5.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(NB_NO_SIMD)
+#define NB_HAVE_X86_SIMD 1
+#include <immintrin.h>
+
+/* ---- AVX-512: 16 lanes; rotate and ternary logic in one instruction each */
+typedef uint32_t v16u __attribute__((vector_size(64)));
+#define LANES 16
+#define VEC v16u
+#define TARGET __attribute__((target("avx512f")))
+#define FN(x) x##_avx512
+#define VSET1(k) ((v16u)_mm512_set1_epi32((int)(k)))
+#define VIDX_INIT const __m512i vidx = _mm512_mullo_epi32(                       \
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), \
+        _mm512_set1_epi32(MB_STRIDE))
+#define VGATHER(p) ((v16u)_mm512_i32gather_epi32(vidx, (const void *)(p), 1))
+#define VROL(x, s) ((v16u)_mm512_rol_epi32((__m512i)(x), (s)))
+#define VTERN(x, y, z, imm) \
+    ((v16u)_mm512_ternarylogic_epi32((__m512i)(x), (__m512i)(y), (__m512i)(z), (imm)))
+#define VF(x, y, z) VTERN(x, y, z, 0xca) /* x ? y : z */
+#define VG(x, y, z) VTERN(x, y, z, 0xe4) /* z ? x : y */
+#define VH(x, y, z) VTERN(x, y, z, 0x96) /* x ^ y ^ z */
+#define VI(x, y, z) VTERN(x, y, z, 0x39) /* y ^ (x | ~z) */
+#define VSTORE(p, v) _mm512_storeu_si512((void *)(p), (__m512i)(v))
+#include "nb_hash_simd_impl.h"
+#undef LANES
+#undef VEC
+#undef TARGET
+#undef FN
+#undef VSET1
+#undef VIDX_INIT
+#undef VGATHER
+#undef VROL
+#undef VF
+#undef VG
+#undef VH
+#undef VI
+#undef VSTORE
+#undef MB_STRIDE
+
+/* ---- AVX2: 8 lanes */
+typedef uint32_t v8u __attribute__((vector_size(32)));
+#define LANES 8
+#define VEC v8u
+#define TARGET __attribute__((target("avx2")))
+#define FN(x) x##_avx2
+#define VSET1(k) ((v8u)_mm256_set1_epi32((int)(k)))
+#define VIDX_INIT const __m256i vidx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), \
+                                                          _mm256_set1_epi32(MB_STRIDE))
+#define VGATHER(p) ((v8u)_mm256_i32gather_epi32((const int *)(const void *)(p), vidx, 1))
+#define VROL(x, s) (((x) << (s)) | ((x) >> (32 - (s))))
+#define VF(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define VG(x, y, z) ((y) ^ ((z) & ((x) ^ (y))))
+#define VH(x, y, z) ((x) ^ (y) ^ (z))
+#define VI(x, y, z) ((y) ^ ((x) | ~(z)))
+#define VSTORE(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (__m256i)(v))
+#include "nb_hash_simd_impl.h"
+#endif
+
+typedef void (*batch_fn)(int n, const uint16_t succ[], int count, const int8_t *labels,
+                         uint8_t (*digests)[16]);
+typedef void (*graphs_fn)(int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES],
+                          const int8_t *labels, uint8_t (*digests)[16]);
+
+static void graphs_scalar(int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES],
+                          const int8_t *labels, uint8_t (*digests)[16])
+{
+    for (int i = 0; i < count; i++)
+        nb_hash_graph_batch_scalar(n, succ[i], 1, labels + (size_t)i * (size_t)n, digests + i);
+}
+
+static graphs_fn graphs_variant(int which)
+{
+    switch (which) {
+#ifdef NB_HAVE_X86_SIMD
+    case NB_HASH_AVX2: return graphs_avx2;
+    case NB_HASH_AVX512: return graphs_avx512;
+#endif
+    default: return graphs_scalar;
+    }
+}
+
+static batch_fn variant(int which)
+{
+    switch (which) {
+    case NB_HASH_SCALAR: return nb_hash_graph_batch_scalar;
+#ifdef NB_HAVE_X86_SIMD
+    case NB_HASH_AVX2: return __builtin_cpu_supports("avx2") ? graph_batch_avx2 : NULL;
+    case NB_HASH_AVX512: return __builtin_cpu_supports("avx512f") ? graph_batch_avx512 : NULL;
+#endif
+    default: return NULL;
+    }
+}
+
+/* The best variant of this CPU; NB_HASH_SIMD=scalar|avx2|avx512 in the
+ * environment forces one (for benchmarks and tests). */
+static int choose(void)
+{
+    const char *force = getenv("NB_HASH_SIMD");
+    if (force) {
+        int which = !strcmp(force, "avx512") ? NB_HASH_AVX512
+                    : !strcmp(force, "avx2") ? NB_HASH_AVX2 : NB_HASH_SCALAR;
+        if (variant(which))
+            return which;
+    }
+    if (variant(NB_HASH_AVX512))
+        return NB_HASH_AVX512;
+    if (variant(NB_HASH_AVX2))
+        return NB_HASH_AVX2;
+    return NB_HASH_SCALAR;
+}
+
+int nb_hash_batch_variant(void)
+{
+    static _Atomic int chosen = -1;
+    int which = chosen;
+    if (which < 0)
+        chosen = which = choose(); /* idempotent: a race computes the same value */
+    return which;
+}
+
+int nb_hash_graph_batch_with(int which, int n, const uint16_t succ[], int count,
+                             const int8_t *labels, uint8_t (*digests)[16])
+{
+    batch_fn fn = variant(which);
+    if (!fn)
+        return nb_seterr(NB_ENOTFOUND, "hash variant %d is not available on this CPU", which);
+    fn(n, succ, count, labels, digests);
+    return NB_OK;
+}
+
+void nb_hash_graph_batch(int n, const uint16_t succ[], int count, const int8_t *labels,
+                         uint8_t (*digests)[16])
+{
+    variant(nb_hash_batch_variant())(n, succ, count, labels, digests);
+}
+
+int nb_hash_graphs_with(int which, int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES],
+                        const int8_t *labels, uint8_t (*digests)[16])
+{
+    if (!variant(which)) /* same availability as the single-graph batch */
+        return nb_seterr(NB_ENOTFOUND, "hash variant %d is not available on this CPU", which);
+    graphs_variant(which)(n, count, succ, labels, digests);
+    return NB_OK;
+}
+
+void nb_hash_graphs(int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES], const int8_t *labels,
+                    uint8_t (*digests)[16])
+{
+    graphs_variant(nb_hash_batch_variant())(n, count, succ, labels, digests);
+}
+
+/* Specs of equal size go to the lanes together; a chunk at a time keeps the
+ * scratch arrays on the stack. */
+#define CHUNK 64
+
+int nb_spec_hash_many(const nb_spec *specs, size_t count, char (*hashes)[NB_HASH_HEX + 1])
+{
+    uint16_t succ[CHUNK][NB_MAX_VERTICES];
+    int8_t labels[CHUNK * NB_MAX_VERTICES];
+    uint8_t digests[CHUNK][16];
+    size_t index[CHUNK];
+    /* Check everything first, so that a failure leaves no hash behind. */
+    for (size_t i = 0; i < count; i++) {
+        int n = specs[i].num_vertices;
+        if (n < 2 || n > NB_MAX_VERTICES)
+            return nb_seterr(NB_ESPEC, "spec %zu: cannot hash a spec of %d vertices", i, n);
+        for (int v = 1; v < n - 1; v++)
+            if (nb_op_label(specs[i].ops[v]) < 0)
+                return nb_seterr(NB_EDOMAIN, "spec %zu: cannot hash: op '%s' of vertex %d is not "
+                                 "one of conv3x3-bn-relu, conv1x1-bn-relu, maxpool3x3", i,
+                                 specs[i].ops[v], v);
+    }
+    for (size_t start = 0; start < count; start += CHUNK) {
+        size_t end = count - start < CHUNK ? count : start + CHUNK;
+        for (int n = 2; n <= NB_MAX_VERTICES; n++) {
+            int m = 0;
+            for (size_t i = start; i < end; i++) {
+                if (specs[i].num_vertices != n)
+                    continue;
+                nb_hash_succ_masks(n, specs[i].matrix, succ[m]);
+                int8_t *lab = labels + (size_t)m * (size_t)n;
+                lab[0] = NB_LABEL_INPUT;
+                lab[n - 1] = NB_LABEL_OUTPUT;
+                for (int v = 1; v < n - 1; v++)
+                    lab[v] = (int8_t)nb_op_label(specs[i].ops[v]);
+                index[m++] = i;
+            }
+            if (!m)
+                continue;
+            nb_hash_graphs(n, m, (const uint16_t(*)[NB_MAX_VERTICES])succ, labels, digests);
+            for (int k = 0; k < m; k++) {
+                nb_md5_hex(digests[k], hashes[index[k]]);
+                hashes[index[k]][NB_HASH_HEX] = '\0';
+            }
+        }
+    }
+    return NB_OK;
+}

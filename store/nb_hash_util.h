@@ -1,0 +1,109 @@
+/*
+ * Internal: the pieces of one module-hash round shared by the scalar path
+ * (hash.c) and the multi-buffer SIMD path (hash_simd.c).
+ */
+#ifndef NB_HASH_UTIL_H
+#define NB_HASH_UTIL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "nasbench/spec.h"
+#include "nb_md5.h"
+
+/* Longest text hashed for NB_MAX_VERTICES vertices: the final list, 36 bytes
+ * per vertex (a round message is at most 32 * NB_MAX_VERTICES + 2). */
+#define NB_HASH_MSG_MAX (36 * NB_MAX_VERTICES)
+
+/* MD5 of the tuple text "(out, in, label)" (cached for the usual values). */
+void nb_hash_init_digest(int out, int in, int label, uint8_t digest[16]);
+
+static inline void nb_hash_pred_masks(int n, const uint16_t succ[], uint16_t pred[])
+{
+    for (int v = 0; v < n; v++)
+        pred[v] = 0;
+    for (int v = 0; v < n; v++)
+        for (int w = 0; w < n; w++)
+            if (succ[v] & (1u << w))
+                pred[w] |= (uint16_t)(1u << v);
+}
+
+/* Digests compare like their hex strings: big-endian byte order. */
+static inline int nb_hash_digest_less(const uint8_t a[16], const uint8_t b[16])
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    a0 = __builtin_bswap64(a0);
+    b0 = __builtin_bswap64(b0);
+    if (a0 != b0)
+        return a0 < b0;
+    return __builtin_bswap64(a1) < __builtin_bswap64(b1);
+}
+
+/* Vertex indices ordered by their digest (insertion sort: n <= 12; equal
+ * digests keep index order, which does not matter as equal values give
+ * equal text). */
+static inline void nb_hash_sort_order(int n, const uint8_t h[][16], int order[])
+{
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        while (j > 0 && nb_hash_digest_less(h[i], h[order[j - 1]])) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+}
+
+/* Append the hex of every vertex of `mask`, in digest order. */
+static inline char *nb_hash_put_sorted(char *p, uint16_t mask, const int order[], int n,
+                                       const char hex[][32])
+{
+    for (int i = 0; i < n && mask; i++) {
+        int w = order[i];
+        if (mask & (1u << w)) {
+            memcpy(p, hex[w], 32);
+            p += 32;
+            mask &= (uint16_t)~(1u << w);
+        }
+    }
+    return p;
+}
+
+/* The round text of vertex v: sorted predecessors | sorted successors | own. */
+static inline size_t nb_hash_message(int n, int v, const uint16_t pred[], const uint16_t succ[],
+                                     const int order[], const char hex[][32], char *buf)
+{
+    char *p = nb_hash_put_sorted(buf, pred[v], order, n, hex);
+    *p++ = '|';
+    p = nb_hash_put_sorted(p, succ[v], order, n, hex);
+    *p++ = '|';
+    memcpy(p, hex[v], 32);
+    return (size_t)(p + 32 - buf);
+}
+
+/* Python's repr of the sorted final values: ['<hex>', '<hex>', ...] */
+static inline size_t nb_hash_final_text(int n, const uint8_t h[][16], char *buf)
+{
+    int order[NB_MAX_VERTICES];
+    nb_hash_sort_order(n, h, order);
+    char *p = buf;
+    *p++ = '[';
+    for (int i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+        *p++ = '\'';
+        nb_md5_hex(h[order[i]], p);
+        p += 32;
+        *p++ = '\'';
+    }
+    *p++ = ']';
+    return (size_t)(p - buf);
+}
+
+#endif
