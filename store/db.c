@@ -189,17 +189,26 @@ static unsigned sql_bucket(const char *sql)
     return h % NB_DB_STMT_BUCKETS;
 }
 
+static int found(nb_db *db, nb_db_cached *c, const char *sql, sqlite3_stmt **stmt)
+{
+    c->key = sql;
+    db->recent[((uintptr_t)sql >> 4) % NB_DB_STMT_RECENT] = c;
+    sqlite3_reset(c->stmt);
+    sqlite3_clear_bindings(c->stmt);
+    *stmt = c->stmt;
+    return NB_OK;
+}
+
 int nb_db_stmt(nb_db *db, const char *sql, sqlite3_stmt **stmt)
 {
+    /* The pointer only finds a candidate; the text decides. */
+    nb_db_cached *r = db->recent[((uintptr_t)sql >> 4) % NB_DB_STMT_RECENT];
+    if (r && r->key == sql && !strcmp(r->sql, sql))
+        return found(db, r, sql, stmt);
     unsigned b = sql_bucket(sql);
-    for (nb_db_cached *c = db->stmts[b]; c; c = c->next) {
-        if (!strcmp(c->sql, sql)) {
-            sqlite3_reset(c->stmt);
-            sqlite3_clear_bindings(c->stmt);
-            *stmt = c->stmt;
-            return NB_OK;
-        }
-    }
+    for (nb_db_cached *c = db->stmts[b]; c; c = c->next)
+        if (!strcmp(c->sql, sql))
+            return found(db, c, sql, stmt);
     size_t len = strlen(sql);
     nb_db_cached *c = malloc(sizeof *c + len + 1);
     if (!c)
@@ -212,8 +221,7 @@ int nb_db_stmt(nb_db *db, const char *sql, sqlite3_stmt **stmt)
     }
     c->next = db->stmts[b];
     db->stmts[b] = c;
-    *stmt = c->stmt;
-    return NB_OK;
+    return found(db, c, sql, stmt);
 }
 
 int nb_db_begin(nb_db *db)

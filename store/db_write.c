@@ -26,10 +26,13 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+static void cache_module(nb_db *db, int64_t module_id);
+
 void nb_db_write_cache_reset(nb_db *db)
 {
     db->repeat_module = 0;
     db->repeat_count = 0;
+    db->module_is_new = 0;
 }
 
 int nb_db_add_source(nb_db *db, const nb_source *source, int64_t *source_id)
@@ -89,9 +92,18 @@ int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const c
     if (trainable_parameters >= 0)
         sqlite3_bind_int64(st, 6, trainable_parameters);
     rc = step_done(db, st, "adding a module");
-    if (!rc && module_id)
-        *module_id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
-    return rc;
+    if (rc)
+        return rc;
+    int64_t id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
+    if (module_id)
+        *module_id = id;
+    if (!sqlite3_get_autocommit(nb_db_sqlite(db))) {
+        /* No run can reference it yet: its repeats start at 0. */
+        cache_module(db, id);
+        db->module_is_new = 1;
+        db->module_has_params = trainable_parameters >= 0;
+    }
+    return NB_OK;
 }
 
 /* ---- fingerprint --------------------------------------------------------- */
@@ -138,31 +150,34 @@ int64_t nb_db_run_fingerprint(const nb_run *run)
 
 /* Per-transaction cache of the module last written: next free repeat per
  * budget and whether its parameter count is known. Runs of one module come
- * together in the files, so this saves a query per run. */
-static int cache_module(nb_db *db, int64_t module_id)
+ * together in the files, so this saves queries per run. */
+static void cache_module(nb_db *db, int64_t module_id)
 {
     if (db->repeat_module == module_id)
-        return NB_OK;
+        return;
     db->repeat_module = module_id;
     db->repeat_count = 0;
-    sqlite3_stmt *st;
-    int rc = nb_db_stmt(db, "SELECT trainable_parameters IS NOT NULL FROM modules WHERE id = ?1",
-                        &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, module_id);
-    int step = sqlite3_step(st);
-    db->module_has_params = step == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE) {
-        db->repeat_module = 0;
-        return nb_seterr(NB_ENOTFOUND, "adding a run: no module with id %lld",
-                         (long long)module_id);
+    db->module_has_params = -1;
+    db->module_is_new = 0;
+}
+
+/* Whether the cached module has a parameter count (read on first need). */
+static int module_params_known(nb_db *db, int *known)
+{
+    if (db->module_has_params < 0) {
+        sqlite3_stmt *st;
+        int rc = nb_db_stmt(db, "SELECT trainable_parameters IS NOT NULL FROM modules"
+                                " WHERE id = ?1", &st);
+        if (rc)
+            return rc;
+        sqlite3_bind_int64(st, 1, db->repeat_module);
+        int step = sqlite3_step(st);
+        db->module_has_params = step == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            return nb_seterr(NB_EDB, "adding a run: %s", sqlite3_errmsg(nb_db_sqlite(db)));
     }
-    if (step != SQLITE_ROW) {
-        db->repeat_module = 0;
-        return nb_seterr(NB_EDB, "adding a run: %s", sqlite3_errmsg(nb_db_sqlite(db)));
-    }
+    *known = db->module_has_params;
     return NB_OK;
 }
 
@@ -176,6 +191,14 @@ static int repeat_slot(nb_db *db, int64_t module_id, int epochs, int *slot)
         }
     if (db->repeat_count == NB_DB_REPEAT_SLOTS)
         db->repeat_count = 0; /* more budgets than slots: start over */
+    if (db->module_is_new) {
+        /* inserted in this transaction and no run of this budget cached */
+        int i = db->repeat_count++;
+        db->repeat_epochs[i] = epochs;
+        db->repeat_next[i] = 0;
+        *slot = i;
+        return NB_OK;
+    }
     sqlite3_stmt *st;
     int rc = nb_db_stmt(db,
                         "SELECT coalesce(max(repeat) + 1, 0) FROM runs"
@@ -206,25 +229,43 @@ static void bind_opt(sqlite3_stmt *st, int i, unsigned present, unsigned bit, do
         sqlite3_bind_null(st, i);
 }
 
+static void bind_evaluation(sqlite3_stmt *st, int at, int64_t run_id, int checkpoint,
+                            const nb_evaluation *e)
+{
+    sqlite3_bind_int64(st, at, run_id);
+    sqlite3_bind_int(st, at + 1, checkpoint);
+    bind_opt(st, at + 2, e->present, NB_EVAL_CURRENT_EPOCH, e->current_epoch);
+    bind_opt(st, at + 3, e->present, NB_EVAL_TRAINING_TIME, e->training_time);
+    bind_opt(st, at + 4, e->present, NB_EVAL_TRAIN_ACCURACY, e->train_accuracy);
+    bind_opt(st, at + 5, e->present, NB_EVAL_VALIDATION_ACCURACY, e->validation_accuracy);
+    bind_opt(st, at + 6, e->present, NB_EVAL_TEST_ACCURACY, e->test_accuracy);
+    bind_text_or_null(st, at + 7,
+                      (e->present & NB_EVAL_CHECKPOINT_PATH) ? e->checkpoint_path : NULL);
+}
+
+#define NB_EVAL_COLUMNS                                                                     \
+    "INSERT INTO evaluations(run_id, checkpoint, current_epoch, training_time,"             \
+    " train_accuracy, validation_accuracy, test_accuracy, checkpoint_path) VALUES "
+#define NB_EVAL_ROW(n)                                                                      \
+    "(?" #n "1, ?" #n "2, ?" #n "3, ?" #n "4, ?" #n "5, ?" #n "6, ?" #n "7, ?" #n "8)"
+
 static int insert_evaluations(nb_db *db, const nb_run *run, int64_t run_id)
 {
     sqlite3_stmt *st;
-    int rc = nb_db_stmt(db,
-                        "INSERT INTO evaluations(run_id, checkpoint, current_epoch, training_time,"
-                        " train_accuracy, validation_accuracy, test_accuracy, checkpoint_path)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    int rc;
+    if (run->num_evaluations == 3) {
+        /* The dataset's case: one statement for the three rows. */
+        rc = nb_db_stmt(db, NB_EVAL_COLUMNS NB_EVAL_ROW(1) ", " NB_EVAL_ROW(2) ", " NB_EVAL_ROW(3),
                         &st);
+        if (rc)
+            return rc;
+        for (int i = 0; i < 3; i++)
+            bind_evaluation(st, 10 * (i + 1) + 1, run_id, i, &run->evaluations[i]);
+        return step_done(db, st, "adding evaluations");
+    }
+    rc = nb_db_stmt(db, NB_EVAL_COLUMNS NB_EVAL_ROW(1), &st);
     for (int i = 0; !rc && i < run->num_evaluations; i++) {
-        const nb_evaluation *e = &run->evaluations[i];
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_int(st, 2, i);
-        bind_opt(st, 3, e->present, NB_EVAL_CURRENT_EPOCH, e->current_epoch);
-        bind_opt(st, 4, e->present, NB_EVAL_TRAINING_TIME, e->training_time);
-        bind_opt(st, 5, e->present, NB_EVAL_TRAIN_ACCURACY, e->train_accuracy);
-        bind_opt(st, 6, e->present, NB_EVAL_VALIDATION_ACCURACY, e->validation_accuracy);
-        bind_opt(st, 7, e->present, NB_EVAL_TEST_ACCURACY, e->test_accuracy);
-        bind_text_or_null(st, 8, (e->present & NB_EVAL_CHECKPOINT_PATH) ? e->checkpoint_path
-                                                                        : NULL);
+        bind_evaluation(st, 11, run_id, i, &run->evaluations[i]);
         rc = step_done(db, st, "adding an evaluation");
     }
     return rc;
@@ -232,10 +273,9 @@ static int insert_evaluations(nb_db *db, const nb_run *run, int64_t run_id)
 
 static int insert_run(nb_db *db, const nb_run *run, int64_t *run_id)
 {
-    int rc = cache_module(db, run->module_id);
+    cache_module(db, run->module_id);
     int slot = 0, repeat = run->repeat;
-    if (!rc)
-        rc = repeat_slot(db, run->module_id, run->epochs, &slot);
+    int rc = repeat_slot(db, run->module_id, run->epochs, &slot);
     if (rc)
         return rc;
     if (repeat < 0)
@@ -260,7 +300,10 @@ static int insert_run(nb_db *db, const nb_run *run, int64_t *run_id)
         db->repeat_next[slot] = repeat + 1;
     int64_t id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
     rc = insert_evaluations(db, run, id);
-    if (!rc && run->has_trainable_parameters && !db->module_has_params) {
+    int known = 1;
+    if (!rc && run->has_trainable_parameters)
+        rc = module_params_known(db, &known);
+    if (!rc && !known) {
         rc = nb_db_stmt(db, "UPDATE modules SET trainable_parameters = ?1 WHERE id = ?2", &st);
         if (!rc) {
             sqlite3_bind_int64(st, 1, run->trainable_parameters);

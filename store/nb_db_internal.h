@@ -12,11 +12,13 @@
 /* A cached prepared statement, chained in a bucket of the handle. */
 typedef struct nb_db_cached {
     struct nb_db_cached *next;
+    const char *key;      /* the caller's pointer last used for it (fast path) */
     sqlite3_stmt *stmt;
     char sql[]; /* the key */
 } nb_db_cached;
 
 #define NB_DB_STMT_BUCKETS 64
+#define NB_DB_STMT_RECENT 32
 #define NB_DB_REPEAT_SLOTS 8
 
 struct nb_db {
@@ -24,10 +26,14 @@ struct nb_db {
     int readonly;
     int bulk;                        /* nb_db_bulk() is on */
     nb_db_cached *stmts[NB_DB_STMT_BUCKETS];
+    /* Direct-mapped by the caller's pointer: hot loops pass the same string
+     * literal every time, so most lookups cost one strcmp, not a hash. */
+    nb_db_cached *recent[NB_DB_STMT_RECENT];
     /* Next free repeat per budget of the last module written, valid only
      * inside the current write transaction (we hold the write lock). */
     int64_t repeat_module;
-    int module_has_params;           /* its trainable_parameters is not NULL */
+    int module_has_params;           /* its trainable_parameters is not NULL (-1: not read) */
+    int module_is_new;               /* inserted in this transaction: no runs yet */
     int repeat_count;
     int repeat_epochs[NB_DB_REPEAT_SLOTS];
     int repeat_next[NB_DB_REPEAT_SLOTS];
