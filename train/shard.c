@@ -1,10 +1,14 @@
 /* Work lists and their split across workers, as the original split its
  * evaluation (reference, section 8): models sorted, unit i = (model
  * sorted[i mod N], repeat i div N + 1), worker w takes w, w + W, ... */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nasbench/error.h"
+#include "nb_json.h"
+#include "nb_spec_json.h"
 #include "nb_train.h"
 
 int nb_shard_parse(const char *text, int *index, int *count)
@@ -67,6 +71,46 @@ int nb_train_work_add_spec(nb_train_work *work, const nb_spec *spec)
     if (rc != NB_OK)
         return rc;
     return work_push(work, &pruned, hash);
+}
+
+/* One JSON line {"matrix": ..., "ops": ...} (the output of `generate`). */
+static int add_json_line(nb_train_work *work, nb_json_doc *doc, const char *line, size_t len)
+{
+    const nb_json *root;
+    int rc = nb_json_parse(doc, line, len, &root);
+    if (rc != NB_OK)
+        return rc;
+    if (root->type != NB_JSON_OBJECT)
+        return nb_seterr(NB_EINVAL, "not a JSON object");
+    nb_spec spec;
+    rc = nb_spec_from_json(&spec, nb_json_get(root, "matrix"), nb_json_get(root, "ops"));
+    return rc == NB_OK ? nb_train_work_add_spec(work, &spec) : rc;
+}
+
+int nb_train_work_add_specs_file(nb_train_work *work, const char *path)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (!f)
+        return nb_seterr(NB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    nb_json_doc *doc = nb_json_doc_new();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    int rc = doc ? NB_OK : nb_seterr(NB_ENOMEM, "out of memory");
+    while (rc == NB_OK && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        if (n > 0 && (rc = add_json_line(work, doc, line, (size_t)n)) != NB_OK)
+            rc = nb_preferr(rc, "%s: line %ld", path, lineno);
+    }
+    free(line);
+    nb_json_doc_free(doc);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
 }
 
 /* Adds the row the statement is on: (hash, adjacency, operations). */

@@ -131,6 +131,10 @@ typedef struct nb_train_work {
 void nb_train_work_free(nb_train_work *work);
 /* Add a spec (pruned, checked and hashed here). */
 int nb_train_work_add_spec(nb_train_work *work, const nb_spec *spec);
+/* Add the specs of a file of JSON lines {"matrix": M, "ops": O} (either
+ * form of each, as `nasbench hash --jsonl` reads; `nasbench generate`
+ * writes them); "-" is stdin. Errors name the file and line. */
+int nb_train_work_add_specs_file(nb_train_work *work, const char *path);
 /* Add the module of `db` with this hash (NB_ENOTFOUND if absent). */
 int nb_train_work_add_hash(nb_train_work *work, nb_db *db, const char *hash);
 /* Add every module of `db` with no run at `epochs` other than the runs of
