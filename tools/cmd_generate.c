@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nasbench/db.h"
 #include "nasbench/enumerate.h"
 #include "nasbench/spec.h"
 
@@ -12,7 +13,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: nasbench generate [--max-vertices 7] [--max-edges 9]\n"
-            "                         [--verify-isomorphism] [--threads N]\n"
+            "                         [--verify-isomorphism] [--threads N] [--db FILE]\n"
             "\n"
             "Enumerate every unique module (NAS-Bench-101 section 5): all full DAGs of\n"
             "2..V vertices and at most E edges, in the original generator's order, with\n"
@@ -29,18 +30,41 @@ static void usage(FILE *out)
             "                        test; a false collision is reported on stderr and\n"
             "                        makes the exit status 7\n"
             "  --threads N           hashing threads (default: one per CPU)\n"
+            "  --db FILE             fill the modules table of this database (created if\n"
+            "                        missing) instead of writing JSON lines: one\n"
+            "                        transaction, a sources row of kind 'generate', the\n"
+            "                        trainable parameters of each module; modules already\n"
+            "                        stored are kept as they are\n"
             "  --help                this text\n",
             NB_ENUM_MAX_VERTICES);
 }
 
 typedef struct gen_ctx {
     FILE *out;
+    nb_db *db; /* set with --db */
+    int64_t modules;
     int64_t collisions;
 } gen_ctx;
+
+static int store_module(nb_db *db, const nb_spec *spec, const char *hash)
+{
+    char bits[NB_MAX_VERTICES * NB_MAX_VERTICES + 1], ops[NB_MAX_VERTICES * NB_OP_NAME_MAX];
+    int64_t params;
+    nb_spec_adjacency_bits(spec, bits, sizeof bits);
+    nb_spec_ops_csv(spec, ops, sizeof ops);
+    int rc = nb_spec_trainable_parameters(spec, &NB_NET_SHAPE_DEFAULT, &params);
+    if (rc)
+        return rc;
+    return nb_db_add_module(db, hash, bits, ops, spec->num_vertices, nb_spec_num_edges(spec),
+                            params, NULL);
+}
 
 static int on_module(void *ctx, const nb_spec *spec, const char *hash)
 {
     gen_ctx *g = ctx;
+    g->modules++;
+    if (g->db)
+        return store_module(g->db, spec, hash);
     char matrix[1024], ops[512];
     nb_spec_matrix_pyjson(spec, matrix, sizeof matrix);
     nb_spec_ops_pyjson(spec, ops, sizeof ops);
@@ -76,6 +100,46 @@ static int on_collision(void *ctx, const nb_spec *spec, const nb_spec *canonical
     return NB_OK;
 }
 
+static int collisions_status(const gen_ctx *g)
+{
+    if (g->collisions)
+        return cli_fail("generate", nb_seterr(NB_ECORRUPT, "%lld false hash collisions",
+                                              (long long)g->collisions));
+    return NB_OK;
+}
+
+/* --db: everything in one transaction; any failure rolls it all back. The
+ * sources row is written last, when the module count is known. */
+static int generate_into_db(const nb_enum_options *opt, const char *path, gen_ctx *g)
+{
+    nb_db *db;
+    int rc = nb_db_open(path, NB_OPEN_CREATE, &db);
+    if (rc)
+        return cli_fail("generate", rc);
+    g->db = db;
+    nb_enum_callbacks cb = {on_module, on_vertex_count, on_collision, g};
+    rc = nb_db_begin(db);
+    if (!rc)
+        rc = nb_enumerate(opt, &cb);
+    if (!rc) {
+        char config[160];
+        snprintf(config, sizeof config,
+                 "{\"max_vertices\": %d, \"max_edges\": %d, \"verify_isomorphism\": %s}",
+                 opt->max_vertices, opt->max_edges, opt->verify_isomorphism ? "true" : "false");
+        nb_source src = {"generate", NULL, NULL, g->modules, config};
+        rc = nb_db_add_source(db, &src, NULL);
+    }
+    if (!rc)
+        rc = nb_db_commit(db);
+    if (rc) {
+        nb_db_rollback(db);
+        nb_db_close(db);
+        return rc == NB_EUSAGE ? cli_usage("generate", "%s", nb_errmsg()) : cli_fail("generate", rc);
+    }
+    nb_db_close(db);
+    return collisions_status(g);
+}
+
 int cmd_generate(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -83,15 +147,17 @@ int cmd_generate(int argc, char **argv)
         {"max-edges", required_argument, NULL, 'e'},
         {"verify-isomorphism", no_argument, NULL, 'i'},
         {"threads", required_argument, NULL, 't'},
+        {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     nb_enum_options opt;
     nb_enum_options_default(&opt);
     long long value;
+    const char *db_path = NULL;
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "v:e:t:ih", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "v:e:t:d:ih", longopts, NULL)) != -1) {
         switch (c) {
         case 'v':
         case 'e':
@@ -104,6 +170,7 @@ int cmd_generate(int argc, char **argv)
             *(c == 'v' ? &opt.max_vertices : c == 'e' ? &opt.max_edges : &opt.threads) = (int)value;
             break;
         case 'i': opt.verify_isomorphism = 1; break;
+        case 'd': db_path = optarg; break;
         case 'h': usage(stdout); return NB_OK;
         default: return cli_usage("generate", "unknown option");
         }
@@ -111,7 +178,9 @@ int cmd_generate(int argc, char **argv)
     if (optind < argc)
         return cli_usage("generate", "unexpected argument '%s'", argv[optind]);
 
-    gen_ctx g = {stdout, 0};
+    gen_ctx g = {stdout, NULL, 0, 0};
+    if (db_path)
+        return generate_into_db(&opt, db_path, &g);
     static char buf[1 << 20];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     nb_enum_callbacks cb = {on_module, on_vertex_count, on_collision, &g};
@@ -120,8 +189,5 @@ int cmd_generate(int argc, char **argv)
         return rc == NB_EUSAGE ? cli_usage("generate", "%s", nb_errmsg()) : cli_fail("generate", rc);
     if (fflush(stdout))
         return cli_fail("generate", nb_seterr(NB_EIO, "writing stdout failed"));
-    if (g.collisions)
-        return cli_fail("generate", nb_seterr(NB_ECORRUPT, "%lld false hash collisions",
-                                              (long long)g.collisions));
-    return NB_OK;
+    return collisions_status(&g);
 }
