@@ -1,0 +1,46 @@
+/*
+ * Internal: the nb_bench handle shared by the query*.c files.
+ */
+#ifndef NB_QUERY_INTERNAL_H
+#define NB_QUERY_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "nasbench/query.h"
+#include "nb_mt19937.h"
+
+#define NB_BENCH_MAX_BUDGETS 64
+
+struct nb_bench {
+    nb_db *db;
+    int owns_db;
+    nb_mt19937 mt;
+    double time_spent;
+    int64_t epochs_spent;
+    /* Budgets known to exist (found one at a time by the query path), and
+     * whether the list is the complete, ascending set. */
+    int num_budgets;
+    int budgets_complete;
+    int budgets[NB_BENCH_MAX_BUDGETS];
+};
+
+/* NB_OK when `epochs` is a stored budget, else NB_EDOMAIN with the original
+ * message listing the budgets ascending. */
+int nb_bench_check_epochs(nb_bench *bench, int epochs);
+
+/* A prepared, cached statement of the handle's database (NB_EDB on error). */
+int nb_bench_stmt(nb_bench *bench, const char *sql, sqlite3_stmt **stmt);
+
+/* NB_EDB with SQLite's message, after resetting stmt (may be NULL). */
+int nb_bench_sqlerr(nb_bench *bench, sqlite3_stmt *stmt, const char *what);
+
+/* A column that may be NULL, as a double (NaN for NULL). */
+double nb_col_double(sqlite3_stmt *stmt, int col);
+
+/* Fill a spec from the stored adjacency bit string and ops CSV columns. */
+int nb_col_spec(sqlite3_stmt *stmt, int adjacency_col, int ops_col, nb_spec *spec);
+
+/* A 32-hex hash argument (lowercase); NB_EINVAL otherwise. */
+int nb_check_hash_text(const char *hash);
+
+#endif

@@ -1,0 +1,382 @@
+/* The query handle and the original query(): epochs check, prune/check/hash,
+ * lookup, one repeat (random, explicit or the mean) and budget counters. */
+#include "nb_query_internal.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nasbench/error.h"
+
+/* ---- handle -------------------------------------------------------------- */
+
+/* The original's seed=None: CPython then seeds from OS entropy. */
+static void seed_from_entropy(nb_bench *bench)
+{
+    uint32_t key[4] = {0, 0, 0, 0};
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, key, sizeof key) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)sizeof key) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        key[0] = (uint32_t)ts.tv_nsec;
+        key[1] = (uint32_t)ts.tv_sec;
+        key[2] = (uint32_t)getpid();
+    }
+    nb_mt_init_by_array(&bench->mt, key, 4);
+}
+
+int nb_bench_attach(nb_db *db, nb_bench **out)
+{
+    *out = NULL;
+    if (!db)
+        return nb_seterr(NB_EUSAGE, "nb_bench_attach: no database");
+    nb_bench *bench = calloc(1, sizeof *bench);
+    if (!bench)
+        return nb_seterr(NB_ENOMEM, "out of memory");
+    bench->db = db;
+    seed_from_entropy(bench);
+    *out = bench;
+    return NB_OK;
+}
+
+int nb_bench_open(const char *path, nb_bench **out)
+{
+    nb_db *db;
+    *out = NULL;
+    int rc = nb_db_open(path, NB_OPEN_READONLY, &db);
+    if (rc)
+        return rc;
+    rc = nb_bench_attach(db, out);
+    if (rc) {
+        nb_db_close(db);
+        return rc;
+    }
+    (*out)->owns_db = 1;
+    return NB_OK;
+}
+
+void nb_bench_close(nb_bench *bench)
+{
+    if (!bench)
+        return;
+    if (bench->owns_db)
+        nb_db_close(bench->db);
+    free(bench);
+}
+
+nb_db *nb_bench_db(nb_bench *bench)
+{
+    return bench->db;
+}
+
+void nb_bench_seed(nb_bench *bench, int64_t seed)
+{
+    /* |INT64_MIN| does not fit in int64_t but does in uint64_t. */
+    uint64_t magnitude = seed < 0 ? (uint64_t)0 - (uint64_t)seed : (uint64_t)seed;
+    nb_mt_seed(&bench->mt, magnitude);
+}
+
+void nb_bench_budget_counters(const nb_bench *bench, double *training_time, int64_t *epochs)
+{
+    if (training_time)
+        *training_time = bench->time_spent;
+    if (epochs)
+        *epochs = bench->epochs_spent;
+}
+
+void nb_bench_reset_budget_counters(nb_bench *bench)
+{
+    bench->time_spent = 0.0;
+    bench->epochs_spent = 0;
+}
+
+int nb_query_is_valid(const nb_spec *spec)
+{
+    return nb_spec_resolve(spec, NULL, NULL) == NB_OK;
+}
+
+/* ---- shared helpers -------------------------------------------------------- */
+
+int nb_bench_stmt(nb_bench *bench, const char *sql, sqlite3_stmt **stmt)
+{
+    return nb_db_stmt(bench->db, sql, stmt);
+}
+
+int nb_bench_sqlerr(nb_bench *bench, sqlite3_stmt *stmt, const char *what)
+{
+    int code = NB_EDB;
+    const char *msg = sqlite3_errmsg(nb_db_sqlite(bench->db));
+    if (sqlite3_errcode(nb_db_sqlite(bench->db)) == SQLITE_NOMEM)
+        code = NB_ENOMEM;
+    nb_seterr(code, "%s: %s", what, msg);
+    if (stmt)
+        sqlite3_reset(stmt);
+    return code;
+}
+
+double nb_col_double(sqlite3_stmt *stmt, int col)
+{
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+        return NAN;
+    return sqlite3_column_double(stmt, col);
+}
+
+int nb_col_spec(sqlite3_stmt *stmt, int adjacency_col, int ops_col, nb_spec *spec)
+{
+    const char *adjacency = (const char *)sqlite3_column_text(stmt, adjacency_col);
+    const char *ops = (const char *)sqlite3_column_text(stmt, ops_col);
+    if (!adjacency || !ops)
+        return nb_seterr(NB_ECORRUPT, "module without adjacency or operations");
+    int rc = nb_spec_parse(spec, adjacency, ops);
+    return rc ? nb_preferr(NB_ECORRUPT, "stored module") : NB_OK;
+}
+
+int nb_check_hash_text(const char *hash)
+{
+    size_t n = hash ? strlen(hash) : 0;
+    int ok = n == NB_HASH_HEX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (hash[i] >= '0' && hash[i] <= '9') || (hash[i] >= 'a' && hash[i] <= 'f');
+    if (!ok)
+        return nb_seterr(NB_EINVAL, "not a module hash (32 lowercase hex): '%.40s'",
+                         hash ? hash : "");
+    return NB_OK;
+}
+
+/* ---- budgets ----------------------------------------------------------------- */
+
+static int load_all_budgets(nb_bench *bench)
+{
+    sqlite3_stmt *st;
+    int rc = nb_bench_stmt(bench, "SELECT DISTINCT epochs FROM runs ORDER BY epochs", &st);
+    if (rc)
+        return rc;
+    int n = 0, src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        if (n < NB_BENCH_MAX_BUDGETS)
+            bench->budgets[n++] = sqlite3_column_int(st, 0);
+    if (src != SQLITE_DONE)
+        return nb_bench_sqlerr(bench, st, "listing budgets");
+    sqlite3_reset(st);
+    bench->num_budgets = n;
+    bench->budgets_complete = 1;
+    return NB_OK;
+}
+
+int nb_bench_budgets(nb_bench *bench, int *epochs, int cap)
+{
+    if (!bench->budgets_complete && load_all_budgets(bench))
+        return -1;
+    for (int i = 0; i < bench->num_budgets && i < cap; i++)
+        epochs[i] = bench->budgets[i];
+    return bench->num_budgets;
+}
+
+static int budget_known(const nb_bench *bench, int epochs)
+{
+    for (int i = 0; i < bench->num_budgets; i++)
+        if (bench->budgets[i] == epochs)
+            return 1;
+    return 0;
+}
+
+/* Runs are not indexed by budget, so the whole set (a scan) is read only on
+ * the error path; a stored budget is confirmed by its first run, which a
+ * scan meets at once, and remembered. */
+int nb_bench_check_epochs(nb_bench *bench, int epochs)
+{
+    if (budget_known(bench, epochs))
+        return NB_OK;
+    if (!bench->budgets_complete) {
+        sqlite3_stmt *st;
+        int rc = nb_bench_stmt(bench, "SELECT 1 FROM runs WHERE epochs = ?1 LIMIT 1", &st);
+        if (rc)
+            return rc;
+        sqlite3_bind_int(st, 1, epochs);
+        int src = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (src == SQLITE_ROW) {
+            if (bench->num_budgets < NB_BENCH_MAX_BUDGETS)
+                bench->budgets[bench->num_budgets++] = epochs;
+            return NB_OK;
+        }
+        if (src != SQLITE_DONE)
+            return nb_bench_sqlerr(bench, NULL, "checking the budget");
+        rc = load_all_budgets(bench);
+        if (rc)
+            return rc;
+    }
+    char list[NB_BENCH_MAX_BUDGETS * 12 + 4];
+    size_t len = 0;
+    for (int i = 0; i < bench->num_budgets; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? ", " : "",
+                                bench->budgets[i]);
+    return nb_seterr(NB_EDOMAIN, "invalid number of epochs, must be one of {%s}", list);
+}
+
+/* ---- query ------------------------------------------------------------------- */
+
+/* Every repeat of one module at one budget, with the evaluation at the
+ * chosen checkpoint (1 halfway, 2 final), in repeat order. */
+static const char SQL_REPEATS[] =
+    "SELECT m.adjacency, m.operations, m.trainable_parameters, r.repeat,"
+    " e.training_time, e.train_accuracy, e.validation_accuracy, e.test_accuracy"
+    " FROM modules m JOIN runs r ON r.module_id = m.id AND r.epochs = ?2"
+    " LEFT JOIN evaluations e ON e.run_id = r.id AND e.checkpoint = ?3"
+    " WHERE m.hash = ?1 ORDER BY r.repeat";
+
+#define NB_QUERY_MAX_REPEATS 256
+
+typedef struct repeat_row {
+    int repeat;
+    double v[4]; /* training_time, train, validation, test */
+} repeat_row;
+
+static int not_found(nb_bench *bench, const char *hash, int epochs)
+{
+    sqlite3_stmt *st;
+    int rc = nb_bench_stmt(bench, "SELECT 1 FROM modules WHERE hash = ?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (src == SQLITE_ROW)
+        return nb_seterr(NB_ENOTFOUND, "module %s has no run at %d epochs", hash, epochs);
+    if (src != SQLITE_DONE)
+        return nb_bench_sqlerr(bench, NULL, "looking up the module");
+    return nb_seterr(NB_ENOTFOUND, "module %s is not in the database", hash);
+}
+
+/* Read the repeats into rows[] and the fixed statistics into out. */
+static int read_repeats(nb_bench *bench, const char *hash, int epochs, int checkpoint,
+                        repeat_row *rows, int *count, nb_query_result *out)
+{
+    sqlite3_stmt *st;
+    int rc = nb_bench_stmt(bench, SQL_REPEATS, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, epochs);
+    sqlite3_bind_int(st, 3, checkpoint);
+    int n = 0, src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == 0) {
+            rc = nb_col_spec(st, 0, 1, &out->module);
+            if (rc) {
+                sqlite3_reset(st);
+                return nb_preferr(rc, "module %s", hash);
+            }
+            out->trainable_parameters =
+                sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+        }
+        if (n == NB_QUERY_MAX_REPEATS) {
+            sqlite3_reset(st);
+            return nb_seterr(NB_ERROR, "module %s has more than %d repeats at %d epochs", hash,
+                             NB_QUERY_MAX_REPEATS, epochs);
+        }
+        rows[n].repeat = sqlite3_column_int(st, 3);
+        for (int k = 0; k < 4; k++)
+            rows[n].v[k] = nb_col_double(st, 4 + k);
+        n++;
+    }
+    if (src != SQLITE_DONE)
+        return nb_bench_sqlerr(bench, st, "reading the runs");
+    sqlite3_reset(st);
+    *count = n;
+    return n ? NB_OK : not_found(bench, hash, epochs);
+}
+
+/* Mean in repeat order, ((a + b) + c) / n as numpy does for few values;
+ * NULL values are left out, all NULL gives NaN. */
+static double mean_of(const repeat_row *rows, int n, int k)
+{
+    double sum = 0.0;
+    int used = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(rows[i].v[k])) {
+            sum += rows[i].v[k];
+            used++;
+        }
+    return used ? sum / used : NAN;
+}
+
+static int pick(nb_bench *bench, const repeat_row *rows, int n, int repeat,
+                nb_query_result *out)
+{
+    int i;
+    if (repeat == NB_REPEAT_MEAN) {
+        out->repeat = NB_REPEAT_MEAN;
+        out->training_time = mean_of(rows, n, 0);
+        out->train_accuracy = mean_of(rows, n, 1);
+        out->validation_accuracy = mean_of(rows, n, 2);
+        out->test_accuracy = mean_of(rows, n, 3);
+        return NB_OK;
+    }
+    if (repeat == NB_REPEAT_RANDOM) {
+        i = (int)nb_mt_below(&bench->mt, (uint32_t)n); /* the original's randint(0, n-1) */
+    } else {
+        for (i = 0; i < n && rows[i].repeat != repeat; i++)
+            ;
+        if (i == n)
+            return nb_seterr(NB_ENOTFOUND, "module %s has no repeat %d at %d epochs (%d stored)",
+                             out->hash, repeat, out->epochs, n);
+    }
+    out->repeat = rows[i].repeat;
+    out->training_time = rows[i].v[0];
+    out->train_accuracy = rows[i].v[1];
+    out->validation_accuracy = rows[i].v[2];
+    out->test_accuracy = rows[i].v[3];
+    return NB_OK;
+}
+
+int nb_query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfway, int repeat,
+                  nb_query_result *out)
+{
+    if (repeat < NB_REPEAT_MEAN)
+        return nb_seterr(NB_EUSAGE, "bad repeat %d", repeat);
+    int rc = nb_bench_check_epochs(bench, epochs);
+    if (!rc)
+        rc = nb_check_hash_text(hash);
+    if (rc)
+        return rc;
+    nb_query_result r;
+    memset(&r, 0, sizeof r);
+    memcpy(r.hash, hash, NB_HASH_HEX + 1);
+    r.epochs = epochs;
+    r.stop_halfway = stop_halfway != 0;
+    repeat_row rows[NB_QUERY_MAX_REPEATS];
+    int n;
+    rc = read_repeats(bench, hash, epochs, stop_halfway ? 1 : 2, rows, &n, &r);
+    if (!rc)
+        rc = pick(bench, rows, n, repeat, &r);
+    if (rc)
+        return rc;
+    r.num_repeats = n;
+    /* A NULL training time adds nothing rather than poisoning the counter. */
+    if (!isnan(r.training_time))
+        bench->time_spent += r.training_time;
+    bench->epochs_spent += stop_halfway ? epochs / 2 : epochs;
+    *out = r;
+    return NB_OK;
+}
+
+int nb_query(nb_bench *bench, const nb_spec *spec, int epochs, int stop_halfway, int repeat,
+             nb_query_result *out)
+{
+    /* The original checks the budget before the spec. */
+    int rc = nb_bench_check_epochs(bench, epochs);
+    if (rc)
+        return rc;
+    char hash[NB_HASH_HEX + 1];
+    rc = nb_spec_resolve(spec, NULL, hash);
+    if (rc)
+        return rc;
+    return nb_query_hash(bench, hash, epochs, stop_halfway, repeat, out);
+}
