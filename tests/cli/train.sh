@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Integration test of `nasbench train`: usage, bad data, a tiny training on
+# synthetic CIFAR-10 files, reruns, SIGINT and kill -9 with --resume.
+# usage: train.sh NASBENCH SOURCE_DIR SHARED_DIR BUILD_DIR
+set -euo pipefail
+NB=$1
+WORK=$(mktemp -d)
+BG=
+trap '[[ -n $BG ]] && kill -9 $BG 2>/dev/null; rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+count() { sqlite3 "$1" "$2"; }
+
+# Synthetic CIFAR-10 binary files: N rows of label + 3x1024 bytes; class c is
+# a colour (base-3 digits of c pick a level per channel) plus noise.
+make_data() {
+    python3 - "$1" "$2" <<'EOF'
+import os, random, sys
+d, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(d, exist_ok=True)
+lv = (30, 128, 225)
+for k, name in enumerate(["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                          "data_batch_5", "test_batch"]):
+    rnd = random.Random(k)
+    out = bytearray()
+    for i in range(n):
+        c = (i * 7 + k) % 10
+        out.append(c)
+        for dg in (c // 9 % 3, c // 3 % 3, c % 3):
+            out += bytes(min(255, max(0, lv[dg] + rnd.randint(-25, 25))) for _ in range(1024))
+    open(os.path.join(d, name + ".bin"), "wb").write(out)
+EOF
+}
+make_data "$WORK/data" 100
+TINY=(--data "$WORK/data" --stem-channels 8 --stacks 1 --modules-per-stack 1 --batch-size 20
+      --train-images 100 --eval-images 100 --threads 1 --bn-momentum 0.9)
+SPEC=(--matrix '[[0,1,0],[0,0,1],[0,0,0]]' --ops input,conv1x1-bn-relu,output)
+HASH=d1269d9156ddc027c40473008192958a
+
+# --help on stdout, status 0; usage errors status 2
+"$NB" train --help >"$WORK/help"
+grep -q -- '--all-missing' "$WORK/help" || fail "help lacks --all-missing"
+set +e
+"$NB" train "$WORK/u.db" --epochs 4 --data "$WORK/data" 2>"$WORK/err"; rc=$?
+set -e
+[[ $rc == 2 ]] || fail "no target: exit $rc"
+grep -q 'say what to train' "$WORK/err" || fail "no target message"
+set +e
+"$NB" train "$WORK/u.db" "${SPEC[@]}" --data "$WORK/data" 2>/dev/null; rc=$?
+set -e
+[[ $rc == 2 ]] || fail "no epochs: exit $rc"
+
+# bad data: a missing directory (I/O, 8) and a truncated file (corrupt, 7),
+# each named, and nothing written
+set +e
+"$NB" train "$WORK/bad.db" "${SPEC[@]}" --epochs 4 "${TINY[@]}" --data "$WORK/nowhere" 2>"$WORK/err"; rc=$?
+set -e
+[[ $rc == 8 ]] || fail "missing data: exit $rc"
+grep -q 'nowhere/data_batch_1.bin' "$WORK/err" || fail "missing data message: $(cat "$WORK/err")"
+cp -r "$WORK/data" "$WORK/short"
+head -c 5000 "$WORK/data/data_batch_5.bin" >"$WORK/short/data_batch_5.bin"
+set +e
+"$NB" train "$WORK/bad.db" "${SPEC[@]}" --epochs 4 "${TINY[@]}" --data "$WORK/short" 2>"$WORK/err"; rc=$?
+set -e
+[[ $rc == 7 ]] || fail "truncated data: exit $rc"
+grep -q 'short/data_batch_5.bin: truncated' "$WORK/err" || fail "truncated message: $(cat "$WORK/err")"
+[[ $(count "$WORK/bad.db" "SELECT count(*) FROM runs") == 0 ]] || fail "runs after bad data"
+
+# two repeats of one module: two JSON lines, repeats 0 and 1, 6 evaluations
+"$NB" train "$WORK/t.db" "${SPEC[@]}" --epochs 4 --repeats 2 "${TINY[@]}" >"$WORK/out" 2>/dev/null
+[[ $(wc -l <"$WORK/out") == 2 ]] || fail "want 2 result lines"
+grep -q "^{\"hash\": \"$HASH\", \"epochs\": 4, \"repeat\": 0, \"run_id\": 1, \"unit_repeat\": 1," "$WORK/out" \
+    || fail "first result line: $(head -1 "$WORK/out")"
+[[ $(count "$WORK/t.db" "SELECT group_concat(repeat) FROM (SELECT repeat FROM run_metrics
+     WHERE hash = '$HASH' AND epochs = 4 AND source_kind = 'trainer' ORDER BY repeat)") == "0,1" ]] \
+    || fail "repeats in run_metrics"
+[[ $(count "$WORK/t.db" "SELECT count(*) FROM evaluations") == 6 ]] || fail "evaluations"
+[[ $(count "$WORK/t.db" "SELECT count(*) FROM sources WHERE kind = 'trainer'
+     AND json_extract(config, '$.config.batch_size') = 20") == 2 ]] || fail "trainer sources"
+# the same command again adds nothing; a third repeat only the new unit
+"$NB" train "$WORK/t.db" "${SPEC[@]}" --epochs 4 --repeats 2 "${TINY[@]}" >"$WORK/out" 2>/dev/null
+[[ ! -s "$WORK/out" ]] || fail "rerun trained again"
+"$NB" train "$WORK/t.db" --hash $HASH --epochs 4 --repeats 3 "${TINY[@]}" >"$WORK/out" 2>/dev/null
+grep -q '"repeat": 2, "run_id": 3, "unit_repeat": 3' "$WORK/out" || fail "third repeat: $(cat "$WORK/out")"
+[[ ! -e "$WORK/t.db.ckpt/"*.ckpt ]] || fail "checkpoint left behind"
+
+# a long run (200 steps) stopped by a signal once its first checkpoint exists
+LONG=(--epochs 40 "${TINY[@]}")
+start_long() {
+    "$NB" train "$1" "${SPEC[@]}" "${LONG[@]}" --checkpoint-steps 1 >"$WORK/long.out" \
+        2>"$WORK/long.err" &
+    BG=$!
+    for _ in $(seq 200); do
+        compgen -G "$1.ckpt/*.ckpt" >/dev/null && return 0
+        sleep 0.05
+    done
+    fail "no checkpoint appeared"
+}
+start_long "$WORK/int.db"
+kill -INT $BG
+set +e; wait $BG; rc=$?; set -e; BG=
+[[ $rc == 11 ]] || fail "SIGINT: exit $rc ($(cat "$WORK/long.err"))"
+grep -q 'interrupted at step' "$WORK/long.err" || fail "SIGINT message"
+[[ $(count "$WORK/int.db" "SELECT count(*) FROM runs") == 0 ]] || fail "run after SIGINT"
+"$NB" train "$WORK/int.db" "${SPEC[@]}" "${LONG[@]}" --resume >"$WORK/out" 2>/dev/null
+[[ $(count "$WORK/int.db" "SELECT count(*) FROM runs") == 1 ]] || fail "resume after SIGINT"
+[[ $(count "$WORK/int.db" "SELECT count(*) FROM evaluations") == 3 ]] || fail "evaluations after resume"
+
+start_long "$WORK/kill.db"
+kill -9 $BG
+set +e; wait $BG 2>/dev/null; set -e; BG=
+[[ $(count "$WORK/kill.db" "SELECT count(*) FROM runs") == 0 ]] || fail "part of a run after kill -9"
+[[ $(count "$WORK/kill.db" "SELECT count(*) FROM evaluations") == 0 ]] || fail "evaluations after kill -9"
+"$NB" train "$WORK/kill.db" "${SPEC[@]}" "${LONG[@]}" --resume >"$WORK/out" 2>/dev/null
+[[ $(count "$WORK/kill.db" "SELECT count(*) FROM runs") == 1 ]] || fail "resume after kill -9"
+# the resumed runs end exactly where an uninterrupted one does
+a=$(count "$WORK/int.db" "SELECT final_test_accuracy || ' ' || halfway_validation_accuracy FROM run_metrics")
+b=$(count "$WORK/kill.db" "SELECT final_test_accuracy || ' ' || halfway_validation_accuracy FROM run_metrics")
+[[ "$a" == "$b" ]] || fail "resumed runs differ: $a / $b"
+echo ok
