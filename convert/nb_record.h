@@ -92,7 +92,9 @@ int nb_record_is_canonical(nb_record_codec *c, const nb_record *rec, const void 
  * triangular, input first, output last, no input/output inside (else
  * _BAD_SPEC), and the stored hash equals nb_spec_hash of the stored spec as
  * it is (else _HASH_MISMATCH). NB_ECORRUPT with "<kind>: ..." on failure.
- * On success *spec (may be NULL) gets the parsed spec. */
+ * On success *spec (may be NULL) gets the parsed spec. The last valid
+ * (hash, adjacency, ops) of the thread is remembered, so the runs of one
+ * module in a row cost one hash computation. */
 int nb_record_validate(const nb_record *rec, nb_spec *spec, nb_corrupt_kind *kind);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct nb_synth_options {
     int repeats;       /* >= 1 */
     uint64_t seed;
     int zstd_level;    /* for ".zst" outputs; 0 = default */
+    int max_vertices;  /* nb_synth_write only: 0 = the space (7); 2..6 a smaller space */
     /* Optional progress callback, called every few thousand records. */
     void (*progress)(void *ctx, int64_t records_done, int64_t records_total);
     void *progress_ctx;

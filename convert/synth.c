@@ -203,7 +203,7 @@ int nb_synth_write(const char *path, const nb_synth_options *o, int64_t *records
     if (rc)
         return rc;
     nb_synth_space *space;
-    if ((rc = nb_synth_space_new(0, &space)))
+    if ((rc = nb_synth_space_new(o->max_vertices, &space)))
         return rc;
     rc = nb_synth_write_space(space, path, o, records);
     nb_synth_space_free(space);
