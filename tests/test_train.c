@@ -221,7 +221,7 @@ static void test_resume_after_kill(void **state)
         assert_true(last.evaluations[i].test_accuracy == reference.evaluations[i].test_accuracy);
     }
     /* a damaged checkpoint is not trusted: the run restarts cleanly */
-    o.crash_after_steps = 25;
+    o.crash_after_steps = 12;
     o.resume = 0;
     assert_int_equal(session("kill2.db", &o, &w, NULL), NB_EINTR);
     char ck[2048];
@@ -241,7 +241,7 @@ static void test_shards_cover_and_merge(void **state)
     (void)state;
     nb_train_options o;
     tiny_options(&o, nb_test_tmp("ck3"));
-    o.epochs = 4; /* 40 steps */
+    o.epochs = 2; /* 20 steps */
     o.repeats = 2;
     o.shard_count = 2;
     nb_train_work w = {0};
