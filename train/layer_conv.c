@@ -66,7 +66,7 @@ static void im2col_rows(void *p, int part, long begin, long end)
 
 /* dx += col2im(dcol), as a gather so that tasks (image rows) never write
  * the same pixel. */
-static void col2im_rows(void *p, int part, long begin, long end)
+NB_SIMD static void col2im_rows(void *p, int part, long begin, long end)
 {
     (void)part;
     const struct col_job *j = p;
@@ -78,14 +78,14 @@ static void col2im_rows(void *p, int part, long begin, long end)
         long img = task / h;
         int y = (int)(task % h);
         for (int x = 0; x < w; x++) {
-            float *d = dx + (((size_t)img * h + y) * w + x) * j->ldx;
+            float *restrict d = dx + (((size_t)img * h + y) * w + x) * j->ldx;
             /* pixel (y, x) is tap (ky, kx) of output pixel (y - ky + 1, x - kx + 1) */
             for (int ky = 0; ky < 3; ky++)
                 for (int kx = 0; kx < 3; kx++) {
                     int oy = y - ky + 1, ox = x - kx + 1;
                     if (oy < 0 || oy >= h || ox < 0 || ox >= w)
                         continue;
-                    const float *s = j->col + (((size_t)img * h + oy) * w + ox) * kc +
+                    const float *restrict s = j->col + (((size_t)img * h + oy) * w + ox) * kc +
                                      (size_t)(ky * 3 + kx) * cin;
                     for (int c = 0; c < cin; c++)
                         d[c] += s[c];

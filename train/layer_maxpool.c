@@ -16,7 +16,7 @@ struct pool_job {
 };
 
 /* Tasks are output rows (image, y). */
-static void mp3_fwd(void *p, int part, long begin, long end)
+NB_SIMD static void mp3_fwd(void *p, int part, long begin, long end)
 {
     (void)part;
     const struct pool_job *j = p;
@@ -46,50 +46,40 @@ void nb_maxpool3_forward(nb_pool *pool, int n, int h, int w, int c, const float 
     nb_pool_for(pool, (long)n * h, mp3_fwd, &job);
 }
 
-/* Gather form: each task owns the input rows (image, y) it writes, and looks
- * at the (at most 9) windows that contain each of its pixels. */
-static void mp3_bwd(void *p, int part, long begin, long end)
+/* Tasks are whole images, so the scatter into overlapping windows never
+ * races. For each output pixel the window is scanned in row-major order and
+ * each channel's gradient goes to the first input equal to the maximum. */
+#define NB_MP_CHUNK 256
+NB_SIMD static void mp3_bwd(void *p, int part, long begin, long end)
 {
     (void)part;
     const struct pool_job *j = p;
     int h = j->h, w = j->w, c = j->c;
-    for (long task = begin; task < end; task++) {
-        long img = task / h;
-        int y = (int)(task % h);
-        for (int x = 0; x < w; x++) {
-            size_t me = ((size_t)img * h + y) * w + x;
-            float *d = j->out + me * j->ldo;
-            for (int oy = y - 1; oy <= y + 1; oy++)
-                for (int ox = x - 1; ox <= x + 1; ox++) {
-                    if (oy < 0 || oy >= h || ox < 0 || ox >= w)
-                        continue;
-                    size_t o = ((size_t)img * h + oy) * w + ox;
-                    const float *yo = j->y + o * j->ldy, *go = j->dy + o * j->lddy;
-                    int wy0 = oy > 0 ? oy - 1 : 0, wy1 = oy < h - 1 ? oy + 1 : h - 1;
-                    int wx0 = ox > 0 ? ox - 1 : 0, wx1 = ox < w - 1 ? ox + 1 : w - 1;
-                    for (int k = 0; k < c; k++) {
-                        if (j->x[me * j->ldx + k] != yo[k])
-                            continue;
-                        /* route only if (y, x) is the first maximum of window o */
-                        int first = 1;
-                        for (int yy = wy0; yy <= wy1 && first; yy++)
-                            for (int xx = wx0; xx <= wx1; xx++) {
-                                if (yy == y && xx == x) {
-                                    yy = wy1;
-                                    break;
-                                }
-                                size_t q = ((size_t)img * h + yy) * w + xx;
-                                if (j->x[q * j->ldx + k] == yo[k]) {
-                                    first = 0;
-                                    break;
-                                }
+    unsigned char todo[NB_MP_CHUNK];
+    for (long img = begin; img < end; img++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                size_t o = ((size_t)img * h + y) * w + x;
+                int y0 = y > 0 ? y - 1 : 0, y1 = y < h - 1 ? y + 1 : h - 1;
+                int x0 = x > 0 ? x - 1 : 0, x1 = x < w - 1 ? x + 1 : w - 1;
+                for (int c0 = 0; c0 < c; c0 += NB_MP_CHUNK) {
+                    int cn = c - c0 < NB_MP_CHUNK ? c - c0 : NB_MP_CHUNK;
+                    const float *restrict yo = j->y + o * j->ldy + c0;
+                    const float *restrict go = j->dy + o * j->lddy + c0;
+                    memset(todo, 1, (size_t)cn);
+                    for (int yy = y0; yy <= y1; yy++)
+                        for (int xx = x0; xx <= x1; xx++) {
+                            size_t q = ((size_t)img * h + yy) * w + xx;
+                            const float *restrict xq = j->x + q * j->ldx + c0;
+                            float *restrict dq = j->out + q * j->ldo + c0;
+                            for (int k = 0; k < cn; k++) {
+                                int hit = todo[k] & (xq[k] == yo[k]);
+                                dq[k] += hit ? go[k] : 0.0f;
+                                todo[k] &= !hit;
                             }
-                        if (first)
-                            d[k] += go[k];
-                    }
+                        }
                 }
-        }
-    }
+            }
 }
 
 void nb_maxpool3_backward(nb_pool *pool, int n, int h, int w, int c, const float *x, int ldx,
@@ -98,34 +88,51 @@ void nb_maxpool3_backward(nb_pool *pool, int n, int h, int w, int c, const float
 {
     struct pool_job job = {.h = h, .w = w, .c = c, .x = x, .ldx = ldx, .y = y, .ldy = ldy,
                            .dy = dy, .lddy = lddy, .out = dx, .ldo = lddx};
-    nb_pool_for(pool, (long)n * h, mp3_bwd, &job);
+    nb_pool_for(pool, n, mp3_bwd, &job);
 }
 
 /* 2x2 stride 2: tasks are output rows; windows do not overlap, so backward
- * can scatter without conflicts. */
-static void mp2(void *p, int part, long begin, long end)
+ * can scatter without conflicts. Backward routes to the first maximum in
+ * row-major order, like the 3x3 pool. */
+NB_SIMD static void mp2(void *p, int part, long begin, long end)
 {
     (void)part;
     const struct pool_job *j = p;
     int h = j->h, w = j->w, c = j->c;
     int oh = (h + 1) / 2, ow = (w + 1) / 2;
+    unsigned char todo[NB_MP_CHUNK];
     for (long task = begin; task < end; task++) {
         long img = task / oh;
         int oy = (int)(task % oh);
         for (int ox = 0; ox < ow; ox++) {
             size_t o = ((size_t)img * oh + oy) * ow + ox;
-            for (int k = 0; k < c; k++) {
-                size_t best = ((size_t)img * h + 2 * oy) * w + 2 * ox;
-                for (int yy = 2 * oy; yy < 2 * oy + 2 && yy < h; yy++)
-                    for (int xx = 2 * ox; xx < 2 * ox + 2 && xx < w; xx++) {
-                        size_t q = ((size_t)img * h + yy) * w + xx;
-                        if (j->x[q * c + k] > j->x[best * c + k])
-                            best = q;
+            int y1 = 2 * oy + 1 < h ? 2 * oy + 1 : 2 * oy, x1 = 2 * ox + 1 < w ? 2 * ox + 1 : 2 * ox;
+            if (!j->dy) {
+                float *restrict out = j->out + o * c;
+                memcpy(out, j->x + (((size_t)img * h + 2 * oy) * w + 2 * ox) * c, sizeof(float) * c);
+                for (int yy = 2 * oy; yy <= y1; yy++)
+                    for (int xx = 2 * ox; xx <= x1; xx++) {
+                        const float *restrict xq = j->x + (((size_t)img * h + yy) * w + xx) * c;
+                        for (int k = 0; k < c; k++)
+                            out[k] = xq[k] > out[k] ? xq[k] : out[k];
                     }
-                if (j->dy)
-                    j->out[best * c + k] += j->dy[o * c + k];
-                else
-                    j->out[o * c + k] = j->x[best * c + k];
+                continue;
+            }
+            for (int c0 = 0; c0 < c; c0 += NB_MP_CHUNK) {
+                int cn = c - c0 < NB_MP_CHUNK ? c - c0 : NB_MP_CHUNK;
+                const float *restrict yo = j->y + o * c + c0, *restrict go = j->dy + o * c + c0;
+                memset(todo, 1, (size_t)cn);
+                for (int yy = 2 * oy; yy <= y1; yy++)
+                    for (int xx = 2 * ox; xx <= x1; xx++) {
+                        size_t q = ((size_t)img * h + yy) * w + xx;
+                        const float *restrict xq = j->x + q * c + c0;
+                        float *restrict dq = j->out + q * c + c0;
+                        for (int k = 0; k < cn; k++) {
+                            int hit = todo[k] & (xq[k] == yo[k]);
+                            dq[k] += hit ? go[k] : 0.0f;
+                            todo[k] &= !hit;
+                        }
+                    }
             }
         }
     }
@@ -140,7 +147,6 @@ void nb_maxpool2_forward(nb_pool *pool, int n, int h, int w, int c, const float 
 void nb_maxpool2_backward(nb_pool *pool, int n, int h, int w, int c, const float *x,
                           const float *y, const float *dy, float *dx)
 {
-    (void)y;
-    struct pool_job job = {.h = h, .w = w, .c = c, .x = x, .dy = dy, .out = dx};
+    struct pool_job job = {.h = h, .w = w, .c = c, .x = x, .y = y, .dy = dy, .out = dx};
     nb_pool_for(pool, (long)n * ((h + 1) / 2), mp2, &job);
 }

@@ -15,17 +15,17 @@ struct sum_job {
     int ldy;
 };
 
-static void sum_rows(void *p, int part, long begin, long end)
+NB_SIMD static void sum_rows(void *p, int part, long begin, long end)
 {
     (void)part;
     const struct sum_job *j = p;
+    int c = j->c;
     for (long r = begin; r < end; r++) {
-        float *y = j->y + (size_t)r * j->ldy;
-        const float *a = j->x[0] + (size_t)r * j->ldx[0];
-        memcpy(y, a, sizeof(float) * j->c);
+        float *restrict y = j->y + (size_t)r * j->ldy;
+        memcpy(y, j->x[0] + (size_t)r * j->ldx[0], sizeof(float) * c);
         for (int i = 1; i < j->k; i++) {
-            const float *b = j->x[i] + (size_t)r * j->ldx[i];
-            for (int ch = 0; ch < j->c; ch++)
+            const float *restrict b = j->x[i] + (size_t)r * j->ldx[i];
+            for (int ch = 0; ch < c; ch++)
                 y[ch] += b[ch];
         }
     }
@@ -38,14 +38,15 @@ void nb_sum_forward(nb_pool *pool, long rows, int c, int k, const float *const *
     nb_pool_for(pool, rows, sum_rows, &job);
 }
 
-static void add_rows(void *p, int part, long begin, long end)
+NB_SIMD static void add_rows(void *p, int part, long begin, long end)
 {
     (void)part;
     const struct sum_job *j = p;
+    int c = j->c;
     for (long r = begin; r < end; r++) {
-        float *y = j->y + (size_t)r * j->ldy;
-        const float *a = j->x[0] + (size_t)r * j->ldx[0];
-        for (int ch = 0; ch < j->c; ch++)
+        float *restrict y = j->y + (size_t)r * j->ldy;
+        const float *restrict a = j->x[0] + (size_t)r * j->ldx[0];
+        for (int ch = 0; ch < c; ch++)
             y[ch] += a[ch];
     }
 }

@@ -14,6 +14,15 @@
 
 #include <stddef.h>
 
+/* The element-wise loops are compiled for AVX-512, AVX2+FMA and baseline
+ * x86-64, picked at load time: the build stays portable (no -march) and the
+ * loops still use the machine's vector width. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(NB_NO_CLONES)
+#define NB_SIMD __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NB_SIMD
+#endif
+
 /* ---- thread pool (layer_pool_threads.c) ---------------------------------- */
 
 typedef struct nb_pool nb_pool;

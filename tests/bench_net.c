@@ -1,0 +1,169 @@
+/*
+ * Benchmark of the network: images per second for a training step (forward,
+ * loss, backward, RMSProp update) and for inference, the GFLOP/s of the
+ * convolutions and a per-layer time profile.
+ *
+ * usage: bench_net [--config full|reduced] [--cell inception|00005c14]
+ *                  [--steps N] [--threads T] [--batch B]
+ * Full configuration: stem 128, 3 stacks of 3 modules, batch 256. Reduced:
+ * stem 16, 3 stacks of 1 module, batch 64. Random images (the speed does not
+ * depend on them).
+ */
+#include <cblas.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nasbench/error.h"
+#include "nb_net.h"
+#include "nb_net_internal.h"
+#include "nb_train.h"
+
+static const char *cells[][3] = {
+    {"inception",
+     "[[0,1,1,1,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,1,0,0],[0,0,0,0,0,0,1],"
+     "[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]]",
+     "input,conv1x1-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,maxpool3x3,output"},
+    {"00005c14", "0100110001000000010010000010000001000000010000000",
+     "input,conv3x3-bn-relu,maxpool3x3,conv3x3-bn-relu,conv3x3-bn-relu,conv1x1-bn-relu,output"},
+};
+
+static void print_profile(const nb_net_profile *p, int steps, double total)
+{
+    printf("  per-layer profile, ms per step (forward / backward):\n");
+    double sum = 0;
+    for (int k = 0; k < NB_PROF_KINDS; k++) {
+        printf("    %-11s %9.1f %9.1f\n", nb_net_profile_kind_name(k), 1e3 * p->forward[k] / steps,
+               1e3 * p->backward[k] / steps);
+        sum += p->forward[k] + p->backward[k];
+    }
+    printf("    %-11s %9.1f   (step total %.1f)\n", "layers", 1e3 * sum / steps, 1e3 * total / steps);
+}
+
+/* The BLAS alone on a convolution-like GEMM, for the peak comparison. */
+static void bench_sgemm(void)
+{
+    int m = 8192, k = 1152, n = 128;
+    float *a = calloc((size_t)m * k, 4), *b = calloc((size_t)k * n, 4), *c = calloc((size_t)m * n, 4);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
+    double t0 = nb_net_now();
+    int reps = 20;
+    for (int i = 0; i < reps; i++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
+    double dt = nb_net_now() - t0;
+    printf("sgemm %dx%dx%d: %.1f GFLOP/s (OpenBLAS %s)\n", m, n, k, 2.0 * m * n * k * reps / dt / 1e9,
+           openblas_get_config());
+    free(a), free(b), free(c);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"cell", required_argument, NULL, 'C'},
+        {"steps", required_argument, NULL, 's'},  {"threads", required_argument, NULL, 't'},
+        {"batch", required_argument, NULL, 'b'},  {NULL, 0, NULL, 0},
+    };
+    const char *config = "reduced", *cell = "inception";
+    int steps = 5, threads = 0, batch = 0, c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'C': cell = optarg; break;
+        case 's': steps = atoi(optarg); break;
+        case 't': threads = atoi(optarg); break;
+        case 'b': batch = atoi(optarg); break;
+        default: return 2;
+        }
+    }
+    nb_net_config cfg;
+    nb_net_config_default(&cfg);
+    if (!strcmp(config, "reduced")) {
+        cfg.shape = (nb_net_shape){16, 3, 1, 10};
+        cfg.max_batch = 64;
+    } else if (strcmp(config, "full")) {
+        fprintf(stderr, "unknown config %s\n", config);
+        return 2;
+    }
+    if (batch > 0)
+        cfg.max_batch = batch;
+    cfg.threads = threads;
+    int ci = !strcmp(cell, "inception") ? 0 : !strcmp(cell, "00005c14") ? 1 : -1;
+    if (ci < 0 || steps < 1) {
+        fprintf(stderr, "unknown cell %s or bad steps\n", cell);
+        return 2;
+    }
+    nb_spec s, p;
+    nb_net *net;
+    if (nb_spec_parse(&s, cells[ci][1], cells[ci][2]) || nb_spec_resolve(&s, &p, NULL) ||
+        nb_net_create(&p, &cfg, 1, &net)) {
+        fprintf(stderr, "bench_net: %s\n", nb_errmsg());
+        return 1;
+    }
+    bench_sgemm();
+    int n = cfg.max_batch, size = cfg.image_size, nl = cfg.shape.num_labels;
+    size_t pixels = (size_t)n * size * size * 3;
+    float *x = malloc(sizeof(float) * pixels), *logits = malloc(sizeof(float) * n * nl);
+    float *dl = malloc(sizeof(float) * n * nl);
+    int32_t *labels = malloc(sizeof(int32_t) * n);
+    for (size_t i = 0; i < pixels; i++)
+        x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+    for (int i = 0; i < n; i++)
+        labels[i] = i % nl;
+    /* optimizer slots over every trainable tensor */
+    int count, nt = nb_net_num_trainable(net);
+    const nb_param *t = nb_net_params(net, &count);
+    size_t total = (size_t)nb_net_num_params(net);
+    float *ms = malloc(sizeof(float) * total), *mom = malloc(sizeof(float) * total);
+    nb_rmsprop_init_slots(ms, mom, total);
+    nb_rmsprop opt = {0.9f, 0.9f, 1.0f, 1e-4f};
+    printf("%s config, cell %s, batch %d, %d threads, %lld parameters\n", config, cell, n,
+           nb_net_get_config(net)->threads, (long long)total);
+
+    for (int phase = 0; phase < 2; phase++) { /* 0: training step, 1: inference */
+        double loss;
+        /* warm-up: allocates activations, faults pages in */
+        nb_net_forward(net, x, n, !phase, logits);
+        if (!phase) {
+            nb_softmax_xent(logits, labels, n, nl, &loss, NULL, dl);
+            nb_net_backward(net, dl, NULL);
+        }
+        nb_net_profile_enable(net, 1);
+        nb_net_profile profile;
+        nb_net_profile_take(net, &profile);
+        double t0 = nb_net_now(), opt_time = 0;
+        for (int i = 0; i < steps; i++) {
+            if (nb_net_forward(net, x, n, !phase, logits)) {
+                fprintf(stderr, "bench_net: %s\n", nb_errmsg());
+                return 1;
+            }
+            if (phase)
+                continue;
+            nb_net_zero_grad(net);
+            nb_softmax_xent(logits, labels, n, nl, &loss, NULL, dl);
+            nb_net_backward(net, dl, NULL);
+            double t1 = nb_net_now();
+            size_t off = 0;
+            for (int j = 0; j < nt; off += t[j].count, j++)
+                nb_rmsprop_update(&opt, 0.01f, t[j].value, t[j].grad, ms + off, mom + off, t[j].count);
+            opt_time += nb_net_now() - t1;
+        }
+        double dt = nb_net_now() - t0;
+        nb_net_profile_take(net, &profile);
+        double conv_time = 0;
+        for (int k = NB_PROF_CONV3X3; k <= NB_PROF_CONV1X1; k++)
+            conv_time += profile.forward[k] + profile.backward[k];
+        double flops = profile.conv_flops_fwd + profile.conv_flops_bwd;
+        printf("%s: %.1f images/s (%.3f s per batch of %d, %d steps); convolutions %.1f GFLOP/s "
+               "(%.1f GFLOP per step)%s\n",
+               phase ? "inference" : "training step", n * steps / dt, dt / steps, n, steps,
+               flops / conv_time / 1e9, flops / steps / 1e9,
+               phase ? "" : ", incl. RMSProp update");
+        if (!phase)
+            printf("  optimizer update %.1f ms per step\n", 1e3 * opt_time / steps);
+        print_profile(&profile, steps, dt);
+    }
+    free(x), free(logits), free(dl), free(labels), free(ms), free(mom);
+    nb_net_free(net);
+    return 0;
+}
