@@ -74,8 +74,8 @@ static void fn_prune(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     }
     /* 12x12 matrix JSON and 12 op names of 31 bytes fit easily. */
     char matrix[1024], ops[1024], out[2200];
-    nb_spec_matrix_json(&spec, matrix, sizeof matrix);
-    nb_spec_ops_json(&spec, ops, sizeof ops);
+    nb_spec_matrix_pyjson(&spec, matrix, sizeof matrix);
+    nb_spec_ops_pyjson(&spec, ops, sizeof ops);
     int n = snprintf(out, sizeof out, "{\"matrix\": %s, \"ops\": %s}", matrix, ops);
     sqlite3_result_text(ctx, out, n, SQLITE_TRANSIENT);
 }

@@ -24,8 +24,8 @@ static void put_params(FILE *out, int64_t params)
 static void put_fixed(FILE *out, const nb_spec *module, int64_t params)
 {
     char matrix[1024], ops[1024];
-    nb_spec_matrix_json(module, matrix, sizeof matrix);
-    nb_spec_ops_json(module, ops, sizeof ops);
+    nb_spec_matrix_pyjson(module, matrix, sizeof matrix);
+    nb_spec_ops_pyjson(module, ops, sizeof ops);
     fprintf(out, "\"module_adjacency\": %s, \"module_operations\": %s, \"trainable_parameters\": ",
             matrix, ops);
     put_params(out, params);

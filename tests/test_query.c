@@ -261,10 +261,11 @@ static void test_query_json(void **state)
     fclose(f);
     assert_string_equal(
         buf,
-        "{\"module_adjacency\": [[0,1,0,0,1,1,0],[0,0,1,0,0,0,0],[0,0,0,1,0,0,1],"
-        "[0,0,0,0,0,1,0],[0,0,0,0,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]], "
-        "\"module_operations\": [\"input\",\"conv3x3-bn-relu\",\"maxpool3x3\","
-        "\"conv3x3-bn-relu\",\"conv3x3-bn-relu\",\"conv1x1-bn-relu\",\"output\"], "
+        "{\"module_adjacency\": [[0, 1, 0, 0, 1, 1, 0], [0, 0, 1, 0, 0, 0, 0], "
+        "[0, 0, 0, 1, 0, 0, 1], [0, 0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1, 0], "
+        "[0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]], "
+        "\"module_operations\": [\"input\", \"conv3x3-bn-relu\", \"maxpool3x3\", "
+        "\"conv3x3-bn-relu\", \"conv3x3-bn-relu\", \"conv1x1-bn-relu\", \"output\"], "
         "\"trainable_parameters\": 8555530, \"training_time\": 1769.1279296875, "
         "\"train_accuracy\": 1.0, \"validation_accuracy\": 0.9241786599159241, "
         "\"test_accuracy\": 0.9211738705635071, \"repeat\": 0, "
