@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +35,34 @@ typedef struct hashed_file {
     int fd;
     nb_sha256 *sha;
     uint64_t bytes;
+    volatile sig_atomic_t *interrupt;
 } hashed_file;
+
+/* Wait for input in short slices, so that an interrupt is seen even when the
+ * input is a pipe that stays silent (a regular file is always ready). */
+static int wait_readable(hashed_file *h)
+{
+    for (;;) {
+        if (h->interrupt && *h->interrupt) {
+            errno = EINTR;
+            return -1;
+        }
+        struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+        int n = poll(&pfd, 1, 100);
+        if (n > 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return -1;
+    }
+}
 
 static ssize_t hashed_read(void *cookie, char *buf, size_t size)
 {
     hashed_file *h = cookie;
     ssize_t n;
     do
-        n = read(h->fd, buf, size);
-    while (n < 0 && errno == EINTR);
+        n = wait_readable(h) ? -1 : read(h->fd, buf, size);
+    while (n < 0 && errno == EINTR && !(h->interrupt && *h->interrupt));
     if (n > 0) {
         nb_sha256_update(h->sha, buf, (size_t)n);
         h->bytes += (uint64_t)n;
@@ -58,7 +78,8 @@ static int hashed_close(void *cookie)
     return rc;
 }
 
-static int open_hashed(const char *path, nb_sha256 *sha, FILE **out)
+static int open_hashed(const char *path, nb_sha256 *sha, volatile sig_atomic_t *interrupt,
+                       FILE **out)
 {
     hashed_file *h = calloc(1, sizeof *h);
     if (!h)
@@ -70,6 +91,7 @@ static int open_hashed(const char *path, nb_sha256 *sha, FILE **out)
         return nb_seterr(NB_EIO, "%s: cannot open: %s", path, strerror(e));
     }
     h->sha = sha;
+    h->interrupt = interrupt;
     cookie_io_functions_t io = {.read = hashed_read, .close = hashed_close};
     *out = fopencookie(h, "r", io);
     if (!*out) {
@@ -97,7 +119,7 @@ int nb_convert_file_sha256(const char *path, char hex[65])
     nb_sha256 sha;
     nb_sha256_init(&sha);
     FILE *f;
-    int rc = open_hashed(path, &sha, &f);
+    int rc = open_hashed(path, &sha, NULL, &f);
     if (rc)
         return rc;
     rc = drain(f, path);
@@ -203,10 +225,10 @@ static int write_batches(job *j, nb_conv_pipe *pipe, nb_conv_writer *w)
                 nb_preferr(rc, "%s: record %lld at byte %llu", j->path,
                            (long long)b->items[i].index, (unsigned long long)b->items[i].offset);
         }
-        if (!rc && b->status)
-            rc = nb_seterr(b->status, "%s", b->message);
         if (!rc && j->opt->interrupt && *j->opt->interrupt)
             rc = nb_seterr(NB_EINTR, "%s: interrupted; nothing of this file was stored", j->path);
+        if (!rc && b->status)
+            rc = nb_seterr(b->status, "%s", b->message);
         int last = b->last;
         progress(j, b->bytes_in);
         nb_conv_release(pipe, b);
@@ -252,7 +274,7 @@ static int convert_in_tx(job *j, int check_existing)
     nb_sha256 sha;
     nb_sha256_init(&sha);
     FILE *f;
-    int rc = open_hashed(j->path, &sha, &f);
+    int rc = open_hashed(j->path, &sha, j->opt->interrupt, &f);
     if (rc)
         return rc;
     nb_source src = {.kind = "tfrecord", .file_name = j->path, .record_count = -1};
@@ -261,6 +283,8 @@ static int convert_in_tx(job *j, int check_existing)
         rc = run_pipeline(j, f, check_existing);
     if (!rc)
         rc = drain(f, j->path);
+    if (rc && j->opt->interrupt && *j->opt->interrupt)
+        rc = nb_seterr(NB_EINTR, "%s: interrupted; nothing of this file was stored", j->path);
     fclose(f);
     if (rc)
         return rc;
@@ -293,7 +317,7 @@ int nb_convert_file(nb_db *db, const char *path, const nb_convert_options *optio
     int64_t any_sha = 0, any_run = 0, known = 0;
     int rc = query_i64(db, "SELECT count(*) FROM (SELECT 1 FROM sources WHERE sha256 IS NOT NULL"
                            " LIMIT 1)", NULL, &any_sha);
-    if (!rc && any_sha) {
+    if (!rc && any_sha && S_ISREG(sb.st_mode)) { /* a pipe can be read only once */
         rc = nb_convert_file_sha256(path, j.report->sha256);
         if (!rc)
             rc = query_i64(db, SQL_SOURCE_BY_SHA, j.report->sha256, &known);

@@ -110,6 +110,24 @@ static int check_schema(nb_db *db, const char *path, int flags)
     return NB_OK;
 }
 
+/* A process killed during a write leaves a hot journal, which only a
+ * read-write connection can roll back. Before a read-only open, let one do
+ * it (a journal of a live writer is left alone: SQLite sees its lock). */
+static void recover_hot_journal(const char *path)
+{
+    char journal[4096];
+    if (snprintf(journal, sizeof journal, "%s-journal", path) >= (int)sizeof journal)
+        return;
+    if (access(journal, F_OK) || access(path, W_OK))
+        return;
+    sqlite3 *c = NULL;
+    if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(c, NB_DB_BUSY_MS);
+        sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    }
+    sqlite3_close(c);
+}
+
 int nb_db_open(const char *path, int flags, nb_db **out)
 {
     *out = NULL;
@@ -124,6 +142,8 @@ int nb_db_open(const char *path, int flags, nb_db **out)
     if (flags == NB_OPEN_CREATE)
         oflags |= SQLITE_OPEN_CREATE;
     db->readonly = flags == NB_OPEN_READONLY;
+    if (db->readonly)
+        recover_hot_journal(path);
     int src = sqlite3_open_v2(path, &db->conn, oflags, NULL);
     if (src != SQLITE_OK) {
         int code = src == SQLITE_CANTOPEN ? NB_EIO : NB_EDB;
