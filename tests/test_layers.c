@@ -157,7 +157,7 @@ struct bn_ctx {
 static double bn_loss(void *p)
 {
     struct bn_ctx *c = p;
-    nb_bn_relu_train(NULL, &c->bn, c->rows, c->group, 0.9f, 1e-3f, c->x, c->y, c->ldy, c->mean,
+    nb_bn_relu_train(NULL, &c->bn, c->rows, c->group, 0.9f, 1e-3f, c->x, 3, c->y, c->ldy, c->mean,
                      c->invstd);
     double s = 0;
     for (long r = 0; r < c->rows; r++)
@@ -202,14 +202,14 @@ static void test_bn_relu(void **state)
     }
     float *dx = malloc(sizeof(float) * 24 * 3);
     nb_pool *pool = nb_pool_create(2);
-    nb_bn_relu_backward(pool, &c.bn, c.rows, c.group, c.x, c.y, c.ldy, c.r, c.ldy, c.mean,
-                        c.invstd, dx);
+    nb_bn_relu_backward(pool, &c.bn, c.rows, c.group, c.x, 3, c.y, c.ldy, c.r, c.ldy, c.mean,
+                        c.invstd, dx, 3);
     nb_pool_free(pool);
     check_grad("bn dx", bn_loss, &c, c.x, 24 * 3, dx, 1e-3f, 2e-2);
     check_grad("bn dgamma", bn_loss, &c, gamma, 3, dg, 1e-3f, 2e-2);
     check_grad("bn dbeta", bn_loss, &c, beta, 3, db, 1e-3f, 2e-2);
     /* inference uses the moving statistics */
-    nb_bn_relu_infer(NULL, &c.bn, c.rows, 1e-3f, c.x, c.y, c.ldy);
+    nb_bn_relu_infer(NULL, &c.bn, c.rows, 1e-3f, c.x, 3, c.y, c.ldy);
     for (int k = 0; k < 3; k++) {
         double v = gamma[k] * (c.x[k] - c.mm[k]) / sqrt(c.mv[k] + 1e-3) + beta[k];
         assert_float_equal(c.y[k], v > 0 ? v : 0, 1e-5);

@@ -12,7 +12,8 @@
 #include "nb_layer.h"
 
 struct stat_job {
-    const float *x;  /* contiguous [rows][c] */
+    const float *x;  /* [rows][c], row stride ldx */
+    int ldx, lddx;   /* lddx: stride of dx (backward) */
     const float *y;  /* backward: forward output (ReLU mask), ld ldy */
     const float *dy; /* backward: output gradient, ld lddy */
     int ldy, lddy;
@@ -29,8 +30,8 @@ NB_SIMD static void sums_fwd(void *p, int part, long begin, long end)
     struct stat_job *j = p;
     int c = j->c;
     double *restrict s = j->part_sums + (size_t)part * 2 * c, *restrict q = s + c;
-    const float *restrict x = j->x + (size_t)begin * c;
-    for (long r = begin; r < end; r++, x += c)
+    const float *restrict x = j->x + (size_t)begin * j->ldx;
+    for (long r = begin; r < end; r++, x += j->ldx)
         for (int k = 0; k < c; k++) {
             s[k] += x[k];
             q[k] += (double)x[k] * x[k];
@@ -43,9 +44,9 @@ NB_SIMD static void apply_fwd(void *p, int part, long begin, long end)
     struct stat_job *j = p;
     int c = j->c, ldy = j->ldy;
     const float *restrict scale = j->scale, *restrict shift = j->shift;
-    const float *restrict x = j->x + (size_t)begin * c;
+    const float *restrict x = j->x + (size_t)begin * j->ldx;
     float *restrict y = j->out + (size_t)begin * ldy;
-    for (long r = begin; r < end; r++, x += c, y += ldy)
+    for (long r = begin; r < end; r++, x += j->ldx, y += ldy)
         for (int k = 0; k < c; k++) {
             float v = x[k] * scale[k] + shift[k];
             y[k] = v > 0.0f ? v : 0.0f;
@@ -66,7 +67,7 @@ static void combine(nb_pool *pool, double *sums, int c)
 }
 
 void nb_bn_relu_train(nb_pool *pool, const nb_bn *bn, long rows, long group_rows,
-                      float momentum, float eps, const float *x, float *y, int ldy,
+                      float momentum, float eps, const float *x, int ldx, float *y, int ldy,
                       float *mean, float *invstd)
 {
     int c = bn->c;
@@ -78,10 +79,10 @@ void nb_bn_relu_train(nb_pool *pool, const nb_bn *bn, long rows, long group_rows
         abort(); /* a few KB; the activations are allocated already */
     float *shift = scale + c;
     for (long g = 0; g * group_rows < rows; g++) {
-        const float *xg = x + (size_t)g * group_rows * c;
+        const float *xg = x + (size_t)g * group_rows * ldx;
         float *m = mean + (size_t)g * c, *is = invstd + (size_t)g * c;
         memset(sums, 0, sizeof(double) * nb_pool_threads(pool) * 2 * c);
-        struct stat_job job = {.x = xg, .c = c, .part_sums = sums};
+        struct stat_job job = {.x = xg, .ldx = ldx, .c = c, .part_sums = sums};
         nb_pool_for(pool, group_rows, sums_fwd, &job);
         combine(pool, sums, c);
         for (int k = 0; k < c; k++) {
@@ -110,7 +111,7 @@ void nb_bn_relu_train(nb_pool *pool, const nb_bn *bn, long rows, long group_rows
 }
 
 void nb_bn_relu_infer(nb_pool *pool, const nb_bn *bn, long rows, float eps, const float *x,
-                      float *y, int ldy)
+                      int ldx, float *y, int ldy)
 {
     int c = bn->c;
     float *scale = malloc(sizeof(float) * 2 * c);
@@ -121,7 +122,8 @@ void nb_bn_relu_infer(nb_pool *pool, const nb_bn *bn, long rows, float eps, cons
         scale[k] = bn->gamma[k] / sqrtf(bn->moving_var[k] + eps);
         shift[k] = bn->beta[k] - bn->moving_mean[k] * scale[k];
     }
-    struct stat_job job = {.x = x, .c = c, .out = y, .ldy = ldy, .scale = scale, .shift = shift};
+    struct stat_job job = {.x = x, .ldx = ldx, .c = c, .out = y, .ldy = ldy, .scale = scale,
+                           .shift = shift};
     nb_pool_for(pool, rows, apply_fwd, &job);
     free(scale);
 }
@@ -134,10 +136,10 @@ NB_SIMD static void sums_bwd(void *p, int part, long begin, long end)
     struct stat_job *j = p;
     int c = j->c, ldy = j->ldy, lddy = j->lddy;
     double *restrict s = j->part_sums + (size_t)part * 2 * c, *restrict q = s + c;
-    const float *restrict x = j->x + (size_t)begin * c;
+    const float *restrict x = j->x + (size_t)begin * j->ldx;
     const float *restrict y = j->y + (size_t)begin * ldy;
     const float *restrict dy = j->dy + (size_t)begin * lddy;
-    for (long r = begin; r < end; r++, x += c, y += ldy, dy += lddy)
+    for (long r = begin; r < end; r++, x += j->ldx, y += ldy, dy += lddy)
         for (int k = 0; k < c; k++) {
             float dz = y[k] > 0.0f ? dy[k] : 0.0f;
             s[k] += dz;
@@ -153,11 +155,11 @@ NB_SIMD static void apply_bwd(void *p, int part, long begin, long end)
     struct stat_job *j = p;
     int c = j->c, ldy = j->ldy, lddy = j->lddy;
     const float *restrict k1 = j->k1, *restrict k2 = j->k2, *restrict shift = j->shift;
-    const float *restrict x = j->x + (size_t)begin * c;
+    const float *restrict x = j->x + (size_t)begin * j->ldx;
     const float *restrict y = j->y + (size_t)begin * ldy;
     const float *restrict dy = j->dy + (size_t)begin * lddy;
-    float *restrict dx = j->out + (size_t)begin * c;
-    for (long r = begin; r < end; r++, x += c, y += ldy, dy += lddy, dx += c)
+    float *restrict dx = j->out + (size_t)begin * j->lddx;
+    for (long r = begin; r < end; r++, x += j->ldx, y += ldy, dy += lddy, dx += j->lddx)
         for (int k = 0; k < c; k++) {
             float dz = y[k] > 0.0f ? dy[k] : 0.0f;
             dx[k] = k1[k] * dz + k2[k] * x[k] + shift[k];
@@ -165,8 +167,8 @@ NB_SIMD static void apply_bwd(void *p, int part, long begin, long end)
 }
 
 void nb_bn_relu_backward(nb_pool *pool, const nb_bn *bn, long rows, long group_rows,
-                         const float *x, const float *y, int ldy, const float *dy, int lddy,
-                         const float *mean, const float *invstd, float *dx)
+                         const float *x, int ldx, const float *y, int ldy, const float *dy,
+                         int lddy, const float *mean, const float *invstd, float *dx, int lddx)
 {
     int c = bn->c;
     if (group_rows <= 0 || group_rows > rows)
@@ -180,9 +182,9 @@ void nb_bn_relu_backward(nb_pool *pool, const nb_bn *bn, long rows, long group_r
         size_t off = (size_t)g * group_rows;
         const float *m = mean + (size_t)g * c, *is = invstd + (size_t)g * c;
         memset(sums, 0, sizeof(double) * nb_pool_threads(pool) * 2 * c);
-        struct stat_job job = {.x = x + off * c, .y = y + off * ldy, .dy = dy + off * lddy,
-                               .ldy = ldy, .lddy = lddy, .c = c, .mean = m, .invstd = is,
-                               .part_sums = sums};
+        struct stat_job job = {.x = x + off * ldx, .ldx = ldx, .y = y + off * ldy,
+                               .dy = dy + off * lddy, .ldy = ldy, .lddy = lddy, .lddx = lddx,
+                               .c = c, .part_sums = sums};
         nb_pool_for(pool, group_rows, sums_bwd, &job);
         combine(pool, sums, c);
         for (int k = 0; k < c; k++) {
@@ -196,7 +198,7 @@ void nb_bn_relu_backward(nb_pool *pool, const nb_bn *bn, long rows, long group_r
             k2[k] = (float)(-a * is[k] * mdzx);
             shift[k] = (float)(a * (-mdz + m[k] * is[k] * mdzx));
         }
-        job.out = dx + off * c;
+        job.out = dx + off * lddx;
         job.k1 = k1;
         job.k2 = k2;
         job.shift = shift;

@@ -72,18 +72,18 @@ typedef struct nb_bn {
  * statistics over each group of `group_rows` consecutive rows (rows must be a
  * multiple of it); mean and invstd [groups][c] are kept for backward; the
  * moving averages are updated once per group with the unbiased variance
- * (as TensorFlow's fused batch norm does). x is contiguous (ld = c). */
+ * (as TensorFlow's fused batch norm does). x has row stride ldx. */
 void nb_bn_relu_train(nb_pool *pool, const nb_bn *bn, long rows, long group_rows,
-                      float momentum, float eps, const float *x, float *y, int ldy,
+                      float momentum, float eps, const float *x, int ldx, float *y, int ldy,
                       float *mean, float *invstd);
 /* Inference: moving statistics. */
 void nb_bn_relu_infer(nb_pool *pool, const nb_bn *bn, long rows, float eps, const float *x,
-                      float *y, int ldy);
-/* dx (contiguous, overwritten) from dy, given the forward's x, y (for the
- * ReLU mask), mean and invstd; adds dgamma and dbeta. */
+                      int ldx, float *y, int ldy);
+/* dx (row stride lddx, overwritten) from dy, given the forward's x, y (for
+ * the ReLU mask), mean and invstd; adds dgamma and dbeta. */
 void nb_bn_relu_backward(nb_pool *pool, const nb_bn *bn, long rows, long group_rows,
-                         const float *x, const float *y, int ldy, const float *dy, int lddy,
-                         const float *mean, const float *invstd, float *dx);
+                         const float *x, int ldx, const float *y, int ldy, const float *dy,
+                         int lddy, const float *mean, const float *invstd, float *dx, int lddx);
 
 /* ---- pooling (layer_maxpool.c) ------------------------------------------- */
 

@@ -29,7 +29,8 @@ typedef struct nb_cbr {
     nb_conv_geom geom; /* geom.n is set per call */
     float *w, *dw;     /* [k][k][cin][cout] */
     nb_bn bn;
-    float *z;          /* raw convolution output, contiguous [rows][cout] */
+    float *z;          /* raw convolution output [rows][cout], row stride zld */
+    int zld;           /* cout, or the module's projection width (projections) */
     float *mean, *invstd; /* [groups][cout] of the last training forward */
     nb_view out;       /* after BN + ReLU */
 } nb_cbr;
@@ -58,6 +59,12 @@ typedef struct nb_module {
     int has_out_proj;             /* M[0][V-1] */
     nb_cbr out_proj;
     nb_view out;                  /* concat, concat + projection, or projection */
+    /* All projections read the module input, so they run as one GEMM whose
+     * output columns are the projections side by side (vertex order, then the
+     * output projection): fewer passes over the input and a wider GEMM. */
+    int proj_width;               /* sum of the projections' channels */
+    float *wp;                    /* packed kernels [cin][proj_width] */
+    float *zp;                    /* packed raw outputs [rows][proj_width] */
     size_t arena;                 /* floats of gradient arena the module uses */
 } nb_module;
 
@@ -92,6 +99,7 @@ struct nb_net {
     int nallocs, allocs_cap;
     float *conv_ws;         /* im2col workspace */
     float *dz;              /* BN backward -> conv backward scratch */
+    float *dzp, *dwp;       /* the same for a module's packed projections */
     float *grad_ping[2];    /* boundary gradients */
     float *grad_arena;
     float *feat, *dfeat;    /* [max_batch][final_c] */

@@ -17,7 +17,7 @@ typedef struct plan {
     nb_net *net;
     int dry;            /* measuring pass */
     size_t arena_used;  /* floats of the current module's gradient arena */
-    size_t arena_max, ws_max, dz_max, boundary_max;
+    size_t arena_max, ws_max, dz_max, boundary_max, dzp_max, dwp_max;
     int failed;
 } plan;
 
@@ -64,13 +64,15 @@ static size_t groups_of(const nb_net *net)
     return g > 0 ? (size_t)(net->cfg.max_batch + g - 1) / g : 1;
 }
 
-/* conv output, BN statistics and, when own_out, the output and its gradient */
-static void plan_cbr(plan *pl, nb_cbr *u, int own_out)
+/* conv output (own buffer, or zext with stride zld for a packed
+ * projection), BN statistics and, when own_out, the output and its gradient */
+static void plan_cbr(plan *pl, nb_cbr *u, int own_out, float *zext, int zld)
 {
     nb_net *net = pl->net;
     size_t rows = rows_of(net, u->geom.h, u->geom.w);
     size_t cout = (size_t)u->geom.cout;
-    u->z = block(pl, rows * cout);
+    u->zld = zld ? zld : (int)cout;
+    u->z = zld ? zext : block(pl, rows * cout);
     u->mean = block(pl, groups_of(net) * cout);
     u->invstd = block(pl, groups_of(net) * cout);
     if (own_out) {
@@ -82,8 +84,24 @@ static void plan_cbr(plan *pl, nb_cbr *u, int own_out)
     size_t ws = nb_conv_workspace(&g);
     if (ws > pl->ws_max)
         pl->ws_max = ws;
-    if (rows * cout > pl->dz_max)
+    if (!zld && rows * cout > pl->dz_max)
         pl->dz_max = rows * cout;
+}
+
+/* The packed projections of a module: width, kernels, raw outputs. */
+static void plan_projections(plan *pl, nb_module *m)
+{
+    size_t rows = rows_of(pl->net, m->h, m->w);
+    int width = m->has_out_proj ? m->cout : 0;
+    for (int t = 1; t < m->nv - 1; t++)
+        width += m->v[t].has_proj ? m->v[t].c : 0;
+    m->proj_width = width;
+    m->wp = block(pl, (size_t)m->cin * width);
+    m->zp = block(pl, rows * width);
+    if (rows * width > pl->dzp_max)
+        pl->dzp_max = rows * width;
+    if ((size_t)m->cin * width > pl->dwp_max)
+        pl->dwp_max = (size_t)m->cin * width;
 }
 
 /* g: the gradient of the module output (a ping-pong buffer). */
@@ -91,14 +109,18 @@ static void plan_module(plan *pl, nb_module *m, float *g)
 {
     size_t rows = rows_of(pl->net, m->h, m->w);
     pl->arena_used = 0;
+    plan_projections(pl, m);
+    int proj_off = 0;
     if (m->has_concat) {
         m->concat.p = block(pl, rows * m->cout);
         m->concat.g = g; /* d(concat) = d(output), with or without projection */
     }
     for (int t = 1; t < m->nv - 1; t++) {
         nb_vertex *v = &m->v[t];
-        if (v->has_proj)
-            plan_cbr(pl, &v->proj, 1);
+        if (v->has_proj) {
+            plan_cbr(pl, &v->proj, 1, pl->dry ? NULL : m->zp + proj_off, m->proj_width);
+            proj_off += v->c;
+        }
         if (v->sum_owned) {
             v->sum.p = block(pl, rows * v->c);
             v->sum.g = arena_grad(pl, rows * v->c);
@@ -119,12 +141,12 @@ static void plan_module(plan *pl, nb_module *m, float *g)
             v->out.g = arena_grad(pl, rows * v->c);
         }
         if (v->label != NB_LABEL_MAXPOOL3X3) {
-            plan_cbr(pl, &v->conv, 0);
+            plan_cbr(pl, &v->conv, 0, NULL, 0);
             v->conv.out = v->out;
         }
     }
     if (m->has_out_proj) {
-        plan_cbr(pl, &m->out_proj, 0);
+        plan_cbr(pl, &m->out_proj, 0, pl->dry ? NULL : m->zp + proj_off, m->proj_width);
         m->out_proj.out.p = block(pl, rows * m->cout);
         m->out_proj.out.g = g;
     }
@@ -145,7 +167,7 @@ static void plan_net(plan *pl)
     nb_net *net = pl->net;
     int k = 0; /* boundary tensors so far: their gradients alternate */
     size_t stem_rows = rows_of(net, net->stem.geom.h, net->stem.geom.w);
-    plan_cbr(pl, &net->stem, 0);
+    plan_cbr(pl, &net->stem, 0, NULL, 0);
     net->stem.out.p = block(pl, stem_rows * net->stem.geom.cout);
     net->stem.out.g = net->grad_ping[k++ % 2];
     if (stem_rows * net->stem.geom.cout > pl->boundary_max)
@@ -178,11 +200,14 @@ int nb_net_alloc_activations(nb_net *net)
     net->grad_ping[1] = malloc(sizeof(float) * (pl.boundary_max + 1));
     net->conv_ws = malloc(sizeof(float) * (pl.ws_max + 1));
     net->dz = malloc(sizeof(float) * (pl.dz_max + 1));
+    net->dzp = malloc(sizeof(float) * (pl.dzp_max + 1));
+    net->dwp = malloc(sizeof(float) * (pl.dwp_max + 1));
+    int ok = net->grad_arena && net->grad_ping[0] && net->grad_ping[1] && net->conv_ws &&
+             net->dz && net->dzp && net->dwp;
     plan real = {.net = net};
-    if (net->grad_arena && net->grad_ping[0] && net->grad_ping[1] && net->conv_ws && net->dz)
+    if (ok)
         plan_net(&real);
-    if (!net->grad_arena || !net->grad_ping[0] || !net->grad_ping[1] || !net->conv_ws ||
-        !net->dz || real.failed) {
+    if (!ok || real.failed) {
         nb_net_free_activations(net);
         return nb_seterr(NB_ENOMEM, "network: out of memory for the activations of batch %d",
                          net->cfg.max_batch);
@@ -203,7 +228,10 @@ void nb_net_free_activations(nb_net *net)
     free(net->grad_ping[1]);
     free(net->conv_ws);
     free(net->dz);
+    free(net->dzp);
+    free(net->dwp);
     net->grad_arena = net->grad_ping[0] = net->grad_ping[1] = net->conv_ws = net->dz = NULL;
+    net->dzp = net->dwp = NULL;
     net->activations_ready = 0;
     net->last_n = 0;
 }

@@ -4,6 +4,7 @@
  * first and then the vertices from last to first, so that a vertex's
  * gradient is complete (every consumer has added into it) before it is used.
  */
+#include <cblas.h>
 #include <string.h>
 
 #include "nasbench/error.h"
@@ -35,22 +36,39 @@ static double conv_flops(const nb_conv_geom *g)
     return 2.0 * g->n * g->h * g->w * g->k * g->k * (double)g->cin * g->cout;
 }
 
+static void bn_forward(nb_net *net, nb_cbr *u, int n, int training)
+{
+    long rows = (long)n * u->geom.h * u->geom.w;
+    double t0 = tick(net);
+    if (training)
+        nb_bn_relu_train(net->pool, &u->bn, rows, group_rows(net, u, rows), net->cfg.bn_momentum,
+                         net->cfg.bn_epsilon, u->z, u->zld, u->out.p, u->out.ld, u->mean,
+                         u->invstd);
+    else
+        nb_bn_relu_infer(net->pool, &u->bn, rows, net->cfg.bn_epsilon, u->z, u->zld, u->out.p,
+                         u->out.ld);
+    prof(net, 0, NB_PROF_BN_RELU, t0);
+}
+
+/* d(raw conv output) into dz (row stride ld) */
+static void bn_backward(nb_net *net, nb_cbr *u, int n, float *dz, int ld)
+{
+    long rows = (long)n * u->geom.h * u->geom.w;
+    double t0 = tick(net);
+    nb_bn_relu_backward(net->pool, &u->bn, rows, group_rows(net, u, rows), u->z, u->zld,
+                        u->out.p, u->out.ld, u->out.g, u->out.ld, u->mean, u->invstd, dz, ld);
+    prof(net, 1, NB_PROF_BN_RELU, t0);
+}
+
 static void cbr_forward(nb_net *net, nb_cbr *u, nb_view in, int n, int training)
 {
     nb_conv_geom g = u->geom;
     g.n = n;
-    long rows = (long)n * g.h * g.w;
     double t0 = tick(net);
-    nb_conv_forward(net->pool, &g, in.p, in.ld, u->w, u->z, g.cout, net->conv_ws);
+    nb_conv_forward(net->pool, &g, in.p, in.ld, u->w, u->z, u->zld, net->conv_ws);
     prof(net, 0, g.k == 3 ? NB_PROF_CONV3X3 : NB_PROF_CONV1X1, t0);
     net->prof.conv_flops_fwd += net->profiling ? conv_flops(&g) : 0;
-    t0 = tick(net);
-    if (training)
-        nb_bn_relu_train(net->pool, &u->bn, rows, group_rows(net, u, rows), net->cfg.bn_momentum,
-                         net->cfg.bn_epsilon, u->z, u->out.p, u->out.ld, u->mean, u->invstd);
-    else
-        nb_bn_relu_infer(net->pool, &u->bn, rows, net->cfg.bn_epsilon, u->z, u->out.p, u->out.ld);
-    prof(net, 0, NB_PROF_BN_RELU, t0);
+    bn_forward(net, u, n, training);
 }
 
 /* in.g may be NULL (no input gradient wanted). */
@@ -58,25 +76,80 @@ static void cbr_backward(nb_net *net, nb_cbr *u, nb_view in, int n)
 {
     nb_conv_geom g = u->geom;
     g.n = n;
-    long rows = (long)n * g.h * g.w;
+    bn_backward(net, u, n, net->dz, g.cout);
     double t0 = tick(net);
-    nb_bn_relu_backward(net->pool, &u->bn, rows, group_rows(net, u, rows), u->z, u->out.p,
-                        u->out.ld, u->out.g, u->out.ld, u->mean, u->invstd, net->dz);
-    prof(net, 1, NB_PROF_BN_RELU, t0);
-    t0 = tick(net);
     nb_conv_backward(net->pool, &g, in.p, in.ld, u->w, net->dz, g.cout, u->dw, in.g, in.ld,
                      net->conv_ws);
     prof(net, 1, g.k == 3 ? NB_PROF_CONV3X3 : NB_PROF_CONV1X1, t0);
     net->prof.conv_flops_bwd += net->profiling ? conv_flops(&g) * (in.g ? 2 : 1) : 0;
 }
 
+/* The module's projections in packing order. */
+static int projections(nb_module *m, nb_cbr **list)
+{
+    int k = 0;
+    for (int t = 1; t < m->nv - 1; t++)
+        if (m->v[t].has_proj)
+            list[k++] = &m->v[t].proj;
+    if (m->has_out_proj)
+        list[k++] = &m->out_proj;
+    return k;
+}
+
+/* All projections of the module input: one GEMM, then each one's BN. */
+static void projections_forward(nb_net *net, nb_module *m, nb_view in, int n, int training)
+{
+    nb_cbr *list[NB_MAX_VERTICES];
+    int np = projections(m, list), width = m->proj_width, rows = n * m->h * m->w;
+    if (!np)
+        return;
+    double t0 = tick(net);
+    for (int i = 0, off = 0; i < np; off += list[i]->geom.cout, i++)
+        for (int r = 0; r < m->cin; r++) /* kernels are [cin][c]: rows of the packed matrix */
+            memcpy(m->wp + (size_t)r * width + off, list[i]->w + (size_t)r * list[i]->geom.cout,
+                   sizeof(float) * list[i]->geom.cout);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, width, m->cin, 1.0f, in.p, in.ld,
+                m->wp, width, 0.0f, m->zp, width);
+    prof(net, 0, NB_PROF_CONV1X1, t0);
+    net->prof.conv_flops_fwd += net->profiling ? 2.0 * rows * m->cin * width : 0;
+    for (int i = 0; i < np; i++)
+        bn_forward(net, list[i], n, training);
+}
+
+/* The BN half of a projection's backward: into its columns of dzp. */
+static void projection_bn_backward(nb_net *net, nb_module *m, nb_cbr *u, int n)
+{
+    bn_backward(net, u, n, net->dzp + (u->z - m->zp), m->proj_width);
+}
+
+/* The GEMM half, once every projection's BN backward is done. */
+static void projections_backward(nb_net *net, nb_module *m, nb_view in, int n)
+{
+    nb_cbr *list[NB_MAX_VERTICES];
+    int np = projections(m, list), width = m->proj_width, rows = n * m->h * m->w;
+    if (!np)
+        return;
+    double t0 = tick(net);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->cin, width, rows, 1.0f, in.p, in.ld,
+                net->dzp, width, 0.0f, net->dwp, width);
+    for (int i = 0, off = 0; i < np; off += list[i]->geom.cout, i++) {
+        int c = list[i]->geom.cout;
+        for (int r = 0; r < m->cin; r++)
+            for (int k = 0; k < c; k++)
+                list[i]->dw[(size_t)r * c + k] += net->dwp[(size_t)r * width + off + k];
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, m->cin, width, 1.0f, net->dzp,
+                width, m->wp, width, 1.0f, in.g, in.ld);
+    prof(net, 1, NB_PROF_CONV1X1, t0);
+    net->prof.conv_flops_bwd += net->profiling ? 4.0 * rows * m->cin * width : 0;
+}
+
 static void module_forward(nb_net *net, nb_module *m, nb_view in, int n, int training)
 {
     long rows = (long)n * m->h * m->w;
+    projections_forward(net, m, in, n, training);
     for (int t = 1; t < m->nv - 1; t++) {
         nb_vertex *v = &m->v[t];
-        if (v->has_proj)
-            cbr_forward(net, &v->proj, in, n, training);
         if (v->sum_owned) {
             const float *xs[NB_MAX_VERTICES];
             int lds[NB_MAX_VERTICES], k = 0;
@@ -101,8 +174,6 @@ static void module_forward(nb_net *net, nb_module *m, nb_view in, int n, int tra
             cbr_forward(net, &v->conv, v->sum, n, training);
         }
     }
-    if (m->has_out_proj)
-        cbr_forward(net, &m->out_proj, in, n, training);
     if (m->has_concat && m->has_out_proj) {
         const float *xs[2] = {m->concat.p, m->out_proj.out.p};
         int lds[2] = {m->cout, m->cout};
@@ -123,7 +194,7 @@ static void module_backward(nb_net *net, nb_module *m, nb_view in, int n)
     /* the output projection reads d(output) before the vertices add their
      * cut-gradients into the concatenation slices that share its memory */
     if (m->has_out_proj)
-        cbr_backward(net, &m->out_proj, in, n);
+        projection_bn_backward(net, m, &m->out_proj, n);
     for (int t = m->nv - 2; t >= 1; t--) {
         nb_vertex *v = &m->v[t];
         if (v->label == NB_LABEL_MAXPOOL3X3) {
@@ -145,8 +216,9 @@ static void module_backward(nb_net *net, nb_module *m, nb_view in, int n)
             prof(net, 1, NB_PROF_SUM_CONCAT, t0);
         }
         if (v->has_proj)
-            cbr_backward(net, &v->proj, in, n);
+            projection_bn_backward(net, m, &v->proj, n);
     }
+    projections_backward(net, m, in, n);
 }
 
 /* The tensor a module reads: the stem, a downsample or the previous module. */
