@@ -180,13 +180,66 @@ int nb_record_decode_metrics(nb_record_codec *c, const uint8_t *bytes, size_t le
     return NB_OK;
 }
 
-int nb_record_decode(nb_record_codec *c, const void *payload, size_t len, nb_record *rec,
-                     nb_corrupt_kind *kind)
+/* ---- fast path: the writer's own layout --------------------------------- */
+
+/* A string of plain printable ASCII (no escapes) closed by '"'. Returns the
+ * position after the quote, or NULL. */
+static const char *scan_plain_string(const char *p, const char *end, const char **s, size_t *n)
+{
+    const char *q = p;
+    while (q < end && *q != '"') {
+        unsigned char ch = (unsigned char)*q;
+        if (ch < 0x20 || ch > 0x7E || ch == '\\')
+            return NULL;
+        q++;
+    }
+    if (q == end)
+        return NULL;
+    *s = p;
+    *n = (size_t)(q - p);
+    return q + 1;
+}
+
+static const char *expect(const char *p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0 ? p + n : NULL;
+}
+
+/* Nearly every payload is laid out exactly as the original writer did:
+ * ["<str>", <int>, "<str>", "<str>", "<str>"] with no escapes. Such a row
+ * is read here directly (the strings point into the payload); anything else
+ * returns 0 and goes through the general JSON reader, which gives the same
+ * result for these rows and the error messages for bad ones. */
+static int scan_canonical(const char *p, size_t len, nb_record *rec, const char **b64,
+                          size_t *b64_len)
+{
+    const char *end = p + len;
+    if (!(p = expect(p, end, "[\"")) ||
+        !(p = scan_plain_string(p, end, &rec->hash, &rec->hash_len)) || !(p = expect(p, end, ", ")))
+        return 0;
+    int64_t v = 0;
+    const char *d = p;
+    while (p < end && *p >= '0' && *p <= '9' && p - d < 10)
+        v = v * 10 + (*p++ - '0');
+    if (p == d || (*d == '0' && p - d > 1) || v > INT32_MAX)
+        return 0;
+    rec->epochs = v;
+    if (!(p = expect(p, end, ", \"")) ||
+        !(p = scan_plain_string(p, end, &rec->adjacency, &rec->adjacency_len)) ||
+        !(p = expect(p, end, ", \"")) ||
+        !(p = scan_plain_string(p, end, &rec->operations, &rec->operations_len)) ||
+        !(p = expect(p, end, ", \"")) || !(p = scan_plain_string(p, end, b64, b64_len)) ||
+        !(p = expect(p, end, "]")))
+        return 0;
+    return p == end;
+}
+
+/* The general path: any JSON text. */
+static int parse_json(nb_record_codec *c, const void *payload, size_t len, nb_record *rec,
+                      const char **b64, size_t *b64_len, nb_corrupt_kind *kind)
 {
     const nb_json *root;
-    if (kind)
-        *kind = NB_CORRUPT_NONE;
-    memset(rec, 0, sizeof *rec);
     if (nb_json_parse(c->doc, payload, len, &root))
         return bad_from_errmsg(NB_CORRUPT_JSON, kind);
     if (root->type != NB_JSON_ARRAY || root->len != 5)
@@ -212,12 +265,29 @@ int nb_record_decode(nb_record_codec *c, const void *payload, size_t len, nb_rec
     rec->adjacency_len = it[2].len;
     rec->operations = it[3].string;
     rec->operations_len = it[3].len;
+    *b64 = it[4].string;
+    *b64_len = it[4].len;
+    return NB_OK;
+}
 
-    const nb_json *b64 = &it[4];
-    if (nb_grow((void **)&c->bin, &c->bin_cap, nb_base64_decoded_max(b64->len) + 1, 1))
+int nb_record_decode(nb_record_codec *c, const void *payload, size_t len, nb_record *rec,
+                     nb_corrupt_kind *kind)
+{
+    if (kind)
+        *kind = NB_CORRUPT_NONE;
+    memset(rec, 0, sizeof *rec);
+    const char *b64 = NULL;
+    size_t b64_len = 0;
+    if (!scan_canonical(payload, len, rec, &b64, &b64_len)) {
+        memset(rec, 0, sizeof *rec);
+        int rc = parse_json(c, payload, len, rec, &b64, &b64_len, kind);
+        if (rc)
+            return rc;
+    }
+    if (nb_grow((void **)&c->bin, &c->bin_cap, nb_base64_decoded_max(b64_len) + 1, 1))
         return NB_ENOMEM;
     size_t n;
-    if (nb_base64_decode(b64->string, b64->len, c->bin, &n))
+    if (nb_base64_decode(b64, b64_len, c->bin, &n))
         return bad_from_errmsg(NB_CORRUPT_BASE64, kind);
     if (nb_record_decode_metrics(c, c->bin, n, rec)) {
         if (kind)

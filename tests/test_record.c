@@ -141,6 +141,28 @@ static void test_real_sample_round_trip(void **state)
         assert_int_equal(n, tr.len);
         assert_memory_equal(p, tr.data, n);
 
+        /* The general JSON path (forced by a leading space) reads the same. */
+        char *spaced = malloc(tr.len + 1);
+        spaced[0] = ' ';
+        memcpy(spaced + 1, tr.data, tr.len);
+        nb_record_codec *other;
+        assert_int_equal(nb_record_codec_new(&other), NB_OK);
+        nb_record slow;
+        assert_int_equal(nb_record_decode(other, spaced, tr.len + 1, &slow, &kind), NB_OK);
+        assert_true(slow.hash_len == rec.hash_len && slow.epochs == rec.epochs &&
+                    slow.adjacency_len == rec.adjacency_len &&
+                    slow.operations_len == rec.operations_len);
+        assert_memory_equal(slow.hash, rec.hash, rec.hash_len);
+        assert_memory_equal(slow.adjacency, rec.adjacency, rec.adjacency_len);
+        assert_memory_equal(slow.operations, rec.operations, rec.operations_len);
+        assert_int_equal(slow.num_evaluations, rec.num_evaluations);
+        assert_memory_equal(slow.evaluations, rec.evaluations,
+                            sizeof *rec.evaluations * (size_t)rec.num_evaluations);
+        assert_int_equal(nb_record_is_canonical(other, &slow, spaced, tr.len + 1, &exact), NB_OK);
+        assert_int_equal(exact, 0);
+        nb_record_codec_free(other);
+        free(spaced);
+
         /* protobuf-c's own packing agrees with the hand encoder here. */
         const char *b64 = (const char *)tr.data + tr.len - 2;
         while (b64[-1] != '"')
@@ -301,6 +323,14 @@ static void test_decode_errors(void **state)
                         "bad shape: element 1 (epochs) is not an integer");
     expect_decode_error("[\"h\", -4, \"0100\", \"input,output\", \"\"]", NB_CORRUPT_SHAPE,
                         "bad shape: element 1 (epochs) is not an integer");
+    expect_decode_error("[\"h\", 2147483648, \"0100\", \"input,output\", \"\"]", NB_CORRUPT_SHAPE,
+                        "bad shape: element 1 (epochs) is not an integer");
+    expect_decode_error("[\"h\", 012, \"0100\", \"input,output\", \"\"]", NB_CORRUPT_JSON,
+                        "bad JSON: ");
+    expect_decode_error("[\"h\", 12, \"0100\", \"input,output\", \"\"] x", NB_CORRUPT_JSON,
+                        "bad JSON: ");
+    expect_decode_error("[\"h\", 12, \"0100\", \"input,output\", \"\"", NB_CORRUPT_JSON,
+                        "bad JSON: ");
     expect_decode_error("[\"h\", 4, [], \"input,output\", \"\"]", NB_CORRUPT_SHAPE,
                         "bad shape: element 2 (adjacency) is not a string");
     expect_decode_error("[\"h\", 4, \"0100\", \"input,output\", \"EA?=\"]", NB_CORRUPT_BASE64,
