@@ -22,11 +22,16 @@
 #include "nasbench/error.h"
 #include "nb_convert_internal.h"
 
-static double now(void)
+static double clock_seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+    return clock_seconds(CLOCK_MONOTONIC);
 }
 
 /* ---- reading through SHA-256 --------------------------------------------- */
@@ -262,6 +267,7 @@ static int run_pipeline(job *j, FILE *f, int check_existing)
     if (rc)
         nb_conv_stop(pipe);
     pthread_join(thread, NULL);
+    j->report->parser_cpu_seconds = pipe->parser_cpu;
     nb_conv_writer_free(&w);
     nb_conv_pipe_free(pipe);
     free(pipe);
@@ -307,6 +313,7 @@ int nb_convert_file(nb_db *db, const char *path, const nb_convert_options *optio
     nb_convert_options none = {0};
     nb_convert_report scratch;
     job j = {db, path, options ? options : &none, report ? report : &scratch, now(), 0};
+    double cpu0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
     memset(j.report, 0, sizeof *j.report);
     struct stat sb;
     if (stat(path, &sb))
@@ -347,6 +354,7 @@ int nb_convert_file(nb_db *db, const char *path, const nb_convert_options *optio
     if (!rc)
         rc = brc;
     j.report->seconds = now() - j.start;
+    j.report->writer_cpu_seconds = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
     if (rc)
         j.report->source_id = 0;
     return rc;

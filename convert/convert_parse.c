@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nasbench/error.h"
 #include "nb_convert_internal.h"
@@ -318,5 +319,8 @@ void *nb_conv_parse_main(void *arg)
     nb_tfr_close(ps.reader);
     free(ps.vadj);
     free(ps.vops);
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    ps.pipe->parser_cpu = (double)ts.tv_sec + ts.tv_nsec / 1e9; /* read after join */
     return NULL;
 }

@@ -52,6 +52,9 @@ typedef struct nb_convert_report {
     int stopped_early;           /* skip mode: framing lost, the rest was unreadable */
     uint64_t bytes;              /* file size */
     double seconds;
+    /* CPU time of the two stages (parser thread, calling thread): on an idle
+     * machine with two cores the wall time is about the larger of them. */
+    double parser_cpu_seconds, writer_cpu_seconds;
 } nb_convert_report;
 
 /* Convert one file (plain or zstd TFRecord) into `db` (read-write) in one

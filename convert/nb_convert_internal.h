@@ -70,6 +70,7 @@ typedef struct nb_conv_pipe {
     int full[NB_CONV_BATCHES];  /* 1: filled, waiting for the writer */
     int next_fill, next_take;
     int stop;                   /* the writer gave up: the parser stops too */
+    double parser_cpu;          /* CPU seconds of the parser thread, set when it ends */
 } nb_conv_pipe;
 
 /* Allocate the batches; free them with nb_conv_pipe_free. */

@@ -92,6 +92,9 @@ static int convert(const char *label, const char *file, const char *db_path)
            label, (long long)r.records, (double)in / 1e6, wall, (double)r.records / wall,
            (double)in / 1e6 / wall, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
            (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+    printf("%s: CPU of the stages: parser thread %.2f s, writer thread %.2f s (wall on an idle "
+           "2-core machine is about the larger)\n",
+           label, r.parser_cpu_seconds, r.writer_cpu_seconds);
     printf("%s: peak RSS %.1f MB; database %.1f MB = %.2f x input; raw payloads %lld\n", label,
            (double)ru.ru_maxrss / 1024.0, (double)out / 1e6, (double)out / (double)in,
            (long long)r.raw_records);
@@ -132,6 +135,19 @@ static int first_query(const char *label, const char *db_path)
     return 0;
 }
 
+static void print_load(const char *when)
+{
+    char buf[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    printf("load average %s: %s\n", when, buf);
+}
+
 static int make_file(const char *path, int64_t modules, int full)
 {
     nb_synth_options o;
@@ -159,8 +175,10 @@ static int run(const char *dir, int64_t modules, int full, int keep)
     snprintf(file, sizeof file, "%s/nb-bench-%s-%d.tfrecord", dir, name, (int)getpid());
     snprintf(db, sizeof db, "%s/nb-bench-%s-%d.db", dir, name, (int)getpid());
     int rc = make_file(file, modules, full);
+    print_load("before converting");
     if (!rc)
         rc = convert(name, file, db);
+    print_load("after converting");
     if (!rc)
         rc = first_query(name, db);
     if (!keep) {
