@@ -64,7 +64,7 @@ void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t dige
     uint16_t pred[N];
     uint8_t h[N][16], nh[N][16];
     char hex[N][32];
-    int order[N];
+    int order[N], rank[N];
     char buf[NB_HASH_MSG_MAX];
 
     nb_hash_pred_masks(n, succ, pred);
@@ -73,10 +73,12 @@ void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t dige
                             h[v]);
     for (int round = 0; round < n; round++) {
         nb_hash_sort_order(n, (const uint8_t(*)[16])h, order);
+        nb_hash_ranks(n, order, rank);
         for (int v = 0; v < n; v++)
             nb_md5_hex(h[v], hex[v]);
         for (int v = 0; v < n; v++) {
-            size_t len = nb_hash_message(n, v, pred, succ, order, (const char(*)[32])hex, buf);
+            size_t len = nb_hash_message(v, pred[v], succ[v], order, rank, (const char(*)[32])hex,
+                                         buf);
             nb_md5(buf, len, nh[v]);
         }
         memcpy(h, nh, sizeof(h[0]) * (size_t)n);

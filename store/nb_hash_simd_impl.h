@@ -42,8 +42,12 @@ TARGET static void FN(md5_mb)(uint8_t *buf, const size_t len[LANES], uint32_t ou
     for (size_t k = 0; k < blocks; k++) {
         const uint8_t *base = buf + k * 64;
         VEC x[16];
+#ifdef VLOAD_TRANSPOSED
+        VLOAD_TRANSPOSED(base, x);
+#else
         for (int i = 0; i < 16; i++)
             x[i] = VGATHER(base + 4 * i);
+#endif
         VEC aa = a, bb = b, cc = c, dd = d;
 #define S(f, a, b, c, d, x, t, s) a = VROL(a + f(b, c, d) + x + VSET1(t), s) + b
         S(VF, a, b, c, d, x[0], 0xd76aa478, 7); S(VF, d, a, b, c, x[1], 0xe8c7b756, 12);
@@ -97,6 +101,21 @@ TARGET static void FN(md5_mb)(uint8_t *buf, const size_t len[LANES], uint32_t ou
     VSTORE(out[3], d);
 }
 
+/* Lowercase hex of a digest with SSSE3 byte shuffles (one table lookup per
+ * nibble, 16 at a time). */
+TARGET static inline void FN(hex)(const uint8_t digest[16], char out[32])
+{
+    const __m128i lut = _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b',
+                                      'c', 'd', 'e', 'f');
+    const __m128i low = _mm_set1_epi8(0x0f);
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)digest);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), low), lo = _mm_and_si128(x, low);
+    __m128i first = _mm_shuffle_epi8(lut, _mm_unpacklo_epi8(hi, lo));
+    __m128i second = _mm_shuffle_epi8(lut, _mm_unpackhi_epi8(hi, lo));
+    _mm_storeu_si128((__m128i *)(void *)out, first);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16), second);
+}
+
 /* Digest words of lane l into 16 bytes (little-endian host). */
 TARGET static void FN(take)(uint32_t words[4][LANES], int l, uint8_t digest[16])
 {
@@ -113,7 +132,7 @@ TARGET static void FN(batch)(int n, const uint16_t (*succ)[NB_MAX_VERTICES],
     _Alignas(64) uint8_t buf[LANES * MB_STRIDE];
     uint8_t h[LANES][NB_MAX_VERTICES][16];
     char hex[LANES][NB_MAX_VERTICES][32];
-    int order[LANES][NB_MAX_VERTICES];
+    int order[LANES][NB_MAX_VERTICES], rank[LANES][NB_MAX_VERTICES];
     uint32_t words[4][LANES];
     size_t len[LANES];
     int src[LANES]; /* the input lane each SIMD lane computes */
@@ -127,12 +146,13 @@ TARGET static void FN(batch)(int n, const uint16_t (*succ)[NB_MAX_VERTICES],
     for (int round = 0; round < n; round++) {
         for (int l = 0; l < LANES; l++) {
             nb_hash_sort_order(n, (const uint8_t(*)[16])h[l], order[l]);
+            nb_hash_ranks(n, order[l], rank[l]);
             for (int v = 0; v < n; v++)
-                nb_md5_hex(h[l][v], hex[l][v]);
+                FN(hex)(h[l][v], hex[l][v]);
         }
         for (int v = 0; v < n; v++) {
             for (int l = 0; l < LANES; l++)
-                len[l] = nb_hash_message(n, v, pred[src[l]], succ[src[l]], order[l],
+                len[l] = nb_hash_message(v, pred[src[l]][v], succ[src[l]][v], order[l], rank[l],
                                          (const char(*)[32])hex[l], (char *)buf + l * MB_STRIDE);
             FN(md5_mb)(buf, len, words);
             for (int l = 0; l < LANES; l++)

@@ -58,28 +58,45 @@ static inline void nb_hash_sort_order(int n, const uint8_t h[][16], int order[])
     }
 }
 
-/* Append the hex of every vertex of `mask`, in digest order. */
-static inline char *nb_hash_put_sorted(char *p, uint16_t mask, const int order[], int n,
+/* rank[v] = position of v in `order`. */
+static inline void nb_hash_ranks(int n, const int order[], int rank[])
+{
+    for (int i = 0; i < n; i++)
+        rank[order[i]] = i;
+}
+
+/* A vertex set re-indexed by rank: bit rank[w] for every w in mask. Walking
+ * its set bits upward visits the vertices in digest order, without a branch
+ * per vertex of the graph. */
+static inline uint32_t nb_hash_rank_mask(uint16_t mask, const int rank[])
+{
+    uint32_t r = 0;
+    while (mask) {
+        r |= 1u << rank[__builtin_ctz(mask)];
+        mask &= (uint16_t)(mask - 1);
+    }
+    return r;
+}
+
+/* Append the hex of the vertices of a rank mask, in digest order. */
+static inline char *nb_hash_put_ranked(char *p, uint32_t rmask, const int order[],
                                        const char hex[][32])
 {
-    for (int i = 0; i < n && mask; i++) {
-        int w = order[i];
-        if (mask & (1u << w)) {
-            memcpy(p, hex[w], 32);
-            p += 32;
-            mask &= (uint16_t)~(1u << w);
-        }
+    while (rmask) {
+        memcpy(p, hex[order[__builtin_ctz(rmask)]], 32);
+        p += 32;
+        rmask &= rmask - 1;
     }
     return p;
 }
 
 /* The round text of vertex v: sorted predecessors | sorted successors | own. */
-static inline size_t nb_hash_message(int n, int v, const uint16_t pred[], const uint16_t succ[],
-                                     const int order[], const char hex[][32], char *buf)
+static inline size_t nb_hash_message(int v, uint16_t pred, uint16_t succ, const int order[],
+                                     const int rank[], const char hex[][32], char *buf)
 {
-    char *p = nb_hash_put_sorted(buf, pred[v], order, n, hex);
+    char *p = nb_hash_put_ranked(buf, nb_hash_rank_mask(pred, rank), order, hex);
     *p++ = '|';
-    p = nb_hash_put_sorted(p, succ[v], order, n, hex);
+    p = nb_hash_put_ranked(p, nb_hash_rank_mask(succ, rank), order, hex);
     *p++ = '|';
     memcpy(p, hex[v], 32);
     return (size_t)(p + 32 - buf);
