@@ -47,7 +47,11 @@ int nb_train_data_open(const char *dir, const nb_train_config *c, nb_train_data 
     if (c->train_images < 1 || c->eval_images < 1)
         return nb_seterr(NB_EINVAL, "training and evaluation image counts must be positive");
     nb_train_data *d = calloc(1, sizeof *d);
-    if (!d || !(d->dir = strdup(dir))) {
+    if (d) /* the provenance wants the absolute path */
+        d->dir = realpath(dir, NULL);
+    if (d && !d->dir)
+        d->dir = strdup(dir);
+    if (!d || !d->dir) {
         free(d);
         return nb_seterr(NB_ENOMEM, "out of memory");
     }

@@ -271,6 +271,7 @@ int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_trai
         res->unit_repeat = ctx->unit_repeat;
         res->run_seed = ctx->run_seed;
         res->trainable_parameters = nb_net_num_params(rs.net);
+        res->threads = nb_net_get_config(rs.net)->threads;
         res->total_time = rs.h.elapsed + (now_seconds() - session_start);
         res->num_evaluations = 3;
         memcpy(res->evaluations, rs.h.evaluations, sizeof res->evaluations);

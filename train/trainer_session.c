@@ -72,7 +72,7 @@ int nb_train_campaign(const nb_train_options *o, const nb_train_data *d, char ke
 
 /* The sources.config of one run: the campaign plus the unit and its seed. */
 static char *run_config(const nb_train_options *o, const nb_train_data *d, const char *key,
-                        const nb_run_ctx *ctx, int64_t network_params)
+                        const nb_run_ctx *ctx, const nb_train_result *res)
 {
     char *text = NULL;
     size_t len = 0;
@@ -82,11 +82,11 @@ static char *run_config(const nb_train_options *o, const nb_train_data *d, const
     fprintf(f, "{\"trainer\":\"nasbench train\",\"program_version\":\"%s\",\"campaign\":\"%s\",",
             NB_VERSION, key);
     fprintf(f, "\"hash\":\"%s\",\"unit_repeat\":%d,\"run_seed\":%llu,\"threads\":%d,", ctx->hash,
-            ctx->unit_repeat, (unsigned long long)ctx->run_seed, o->threads);
+            ctx->unit_repeat, (unsigned long long)ctx->run_seed, res->threads);
     fputs("\"hardware\":\"cpu\",\"data_dir\":", f);
     nb_json_put_string(f, d->dir);
     /* the network trained; the module row keeps the full network's count */
-    fprintf(f, ",\"network_trainable_parameters\":%lld,", (long long)network_params);
+    fprintf(f, ",\"network_trainable_parameters\":%lld,", (long long)res->trainable_parameters);
     put_campaign_fields(f, o, d);
     fputc('}', f);
     fclose(f);
@@ -216,7 +216,7 @@ static int train_unit(nb_db *db, const nb_train_work *work, const nb_train_data 
     rc = nb_train_one(&work->specs[model], data, o, ctx, &res);
     if (rc != NB_OK)
         return nb_preferr(rc, "module %s", ctx->hash);
-    char *config = run_config(o, data, key, ctx, res.trainable_parameters);
+    char *config = run_config(o, data, key, ctx, &res);
     if (!config)
         return nb_seterr(NB_ENOMEM, "out of memory for the run configuration");
     rc = store_run(db, &work->specs[model], o, config, &res);

@@ -82,6 +82,7 @@ typedef struct nb_train_result {
     int64_t run_id;              /* in the output database */
     int repeat;                  /* the repeat number it got there */
     int64_t trainable_parameters; /* of the network actually trained */
+    int threads;                 /* the thread count it ran with (0 resolved) */
     double total_time;
     int num_evaluations;
     nb_evaluation evaluations[3]; /* step 0, halfway, final */
