@@ -28,6 +28,13 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static double cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 static long peak_rss_mb(void)
 {
     struct rusage ru;
@@ -72,7 +79,7 @@ static int read_back(const char *path, int level, const char *label)
         fprintf(stderr, "%s\n", nb_errmsg());
         return 1;
     }
-    double t = now();
+    double t = now(), c0 = cpu();
     nb_tfr_record tr;
     int got, rc, exact = 0;
     int64_t n = 0, canonical = 0;
@@ -86,13 +93,14 @@ static int read_back(const char *path, int level, const char *label)
         canonical += exact;
         n++;
     }
-    double dt = now() - t;
+    double dt = now() - t, dc = cpu() - c0;
     if (rc) {
         fprintf(stderr, "%s\n", nb_errmsg());
         return 1;
     }
-    printf("read %-4s %-24s %lld records in %6.2f s: %5.2f M records/s, %6.0f MB/s of stream",
-           label, what[level], (long long)n, dt, (double)n / dt / 1e6,
+    printf("read %-4s %-24s %lld records in %6.2f s (cpu %6.2f s): %5.2f M records/s, "
+           "%6.0f MB/s of stream",
+           label, what[level], (long long)n, dt, dc, (double)n / dt / 1e6,
            (double)nb_tfr_bytes_out(r) / dt / 1e6);
     if (level == FULL)
         printf(", %lld canonical", (long long)canonical);
@@ -114,31 +122,33 @@ int main(int argc, char **argv)
     snprintf(zst, sizeof zst, "%s/bench_records.tfrecord.zst", dir);
 
     bench_crc();
-    double t = now();
+    double t = now(), ce = cpu();
     nb_synth_space *space;
     if (nb_synth_space_new(0, &space)) {
         fprintf(stderr, "%s\n", nb_errmsg());
         return 1;
     }
-    printf("enumerate + sort the space: %lld modules in %.2f s\n",
-           (long long)nb_synth_space_size(space), now() - t);
+    printf("enumerate + sort the space: %lld modules in %.2f s (cpu %.2f s, all threads)\n",
+           (long long)nb_synth_space_size(space), now() - t, cpu() - ce);
     int64_t n;
+    double c0 = cpu();
     t = now();
     if (nb_synth_write_space(space, plain, &o, &n)) {
         fprintf(stderr, "%s\n", nb_errmsg());
         return 1;
     }
-    double dt = now() - t;
-    printf("synth plain: %lld records, %.0f MB in %.2f s (%.2f M records/s)\n", (long long)n,
-           file_mb(plain), dt, (double)n / dt / 1e6);
+    double dt = now() - t, dc = cpu() - c0;
+    printf("synth plain: %lld records, %.0f MB in %.2f s (cpu %.2f s): %.2f M records/s\n",
+           (long long)n, file_mb(plain), dt, dc, (double)n / dt / 1e6);
+    c0 = cpu();
     t = now();
     if (nb_synth_write_space(space, zst, &o, &n)) {
         fprintf(stderr, "%s\n", nb_errmsg());
         return 1;
     }
-    dt = now() - t;
-    printf("synth zstd:  %lld records, %.0f MB in %.2f s (%.2f M records/s)\n", (long long)n,
-           file_mb(zst), dt, (double)n / dt / 1e6);
+    dt = now() - t, dc = cpu() - c0;
+    printf("synth zstd:  %lld records, %.0f MB in %.2f s (cpu %.2f s): %.2f M records/s\n",
+           (long long)n, file_mb(zst), dt, dc, (double)n / dt / 1e6);
     nb_synth_space_free(space);
 
     int bad = 0;
