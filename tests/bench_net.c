@@ -42,18 +42,20 @@ static void print_profile(const nb_net_profile *p, int steps, double total)
 }
 
 /* The BLAS alone on a convolution-like GEMM, for the peak comparison. */
-static void bench_sgemm(void)
+static void bench_sgemm(int threads)
 {
+    nb_pool *pool = nb_pool_create(threads);
     int m = 8192, k = 1152, n = 128;
     float *a = calloc((size_t)m * k, 4), *b = calloc((size_t)k * n, 4), *c = calloc((size_t)m * n, 4);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
+    nb_gemm(pool, 0, 0, m, n, k, a, k, b, n, 0, c, n);
     double t0 = nb_net_now();
     int reps = 20;
     for (int i = 0; i < reps; i++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
+        nb_gemm(pool, 0, 0, m, n, k, a, k, b, n, 0, c, n);
     double dt = nb_net_now() - t0;
-    printf("sgemm %dx%dx%d: %.1f GFLOP/s (OpenBLAS %s)\n", m, n, k, 2.0 * m * n * k * reps / dt / 1e9,
-           openblas_get_config());
+    printf("reference sgemm %dx%dx%d on %d threads: %.1f GFLOP/s (%s)\n", m, n, k, threads,
+           2.0 * m * n * k * reps / dt / 1e9, openblas_get_config());
+    nb_pool_free(pool);
     free(a), free(b), free(c);
 }
 
@@ -100,7 +102,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_net: %s\n", nb_errmsg());
         return 1;
     }
-    bench_sgemm();
+    bench_sgemm(nb_net_get_config(net)->threads);
     int n = cfg.max_batch, size = cfg.image_size, nl = cfg.shape.num_labels;
     size_t pixels = (size_t)n * size * size * 3;
     float *x = malloc(sizeof(float) * pixels), *logits = malloc(sizeof(float) * n * nl);

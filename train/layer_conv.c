@@ -6,7 +6,6 @@
  * seen as a (9 cin) x cout matrix. im2col runs over chunks of images so that
  * its buffer stays near the caches instead of growing with the batch.
  */
-#include <cblas.h>
 #include <string.h>
 
 #include "nb_layer.h"
@@ -99,8 +98,7 @@ void nb_conv_forward(nb_pool *pool, const nb_conv_geom *g, const float *x, int l
 {
     long hw = (long)g->h * g->w;
     if (g->k == 1) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(g->n * hw), g->cout, g->cin,
-                    1.0f, x, ldx, w, g->cout, 0.0f, y, ldy);
+        nb_gemm(pool, 0, 0, (int)(g->n * hw), g->cout, g->cin, x, ldx, w, g->cout, 0.0f, y, ldy);
         return;
     }
     int chunk = chunk_images(g);
@@ -109,8 +107,8 @@ void nb_conv_forward(nb_pool *pool, const nb_conv_geom *g, const float *x, int l
         int ni = g->n - i0 < chunk ? g->n - i0 : chunk;
         struct col_job job = {g, x + (size_t)i0 * hw * ldx, ldx, ws};
         nb_pool_for(pool, (long)ni * g->h, im2col_rows, &job);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(ni * hw), g->cout, kc, 1.0f,
-                    ws, kc, w, g->cout, 0.0f, y + (size_t)i0 * hw * ldy, ldy);
+        nb_gemm(pool, 0, 0, (int)(ni * hw), g->cout, kc, ws, kc, w, g->cout, 0.0f,
+                y + (size_t)i0 * hw * ldy, ldy);
     }
 }
 
@@ -121,11 +119,9 @@ void nb_conv_backward(nb_pool *pool, const nb_conv_geom *g, const float *x, int 
     long hw = (long)g->h * g->w;
     if (g->k == 1) {
         int rows = (int)(g->n * hw);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g->cin, g->cout, rows, 1.0f, x, ldx,
-                    dy, lddy, 1.0f, dw, g->cout);
+        nb_gemm(pool, 1, 0, g->cin, g->cout, rows, x, ldx, dy, lddy, 1.0f, dw, g->cout);
         if (dx)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, g->cin, g->cout, 1.0f, dy,
-                        lddy, w, g->cout, 1.0f, dx, lddx);
+            nb_gemm(pool, 0, 1, rows, g->cin, g->cout, dy, lddy, w, g->cout, 1.0f, dx, lddx);
         return;
     }
     int chunk = chunk_images(g);
@@ -137,12 +133,10 @@ void nb_conv_backward(nb_pool *pool, const nb_conv_geom *g, const float *x, int 
         const float *dyc = dy + (size_t)i0 * hw * lddy;
         struct col_job job = {g, x + (size_t)i0 * hw * ldx, ldx, col};
         nb_pool_for(pool, (long)ni * g->h, im2col_rows, &job);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kc, g->cout, rows, 1.0f, col, kc,
-                    dyc, lddy, 1.0f, dw, g->cout);
+        nb_gemm(pool, 1, 0, kc, g->cout, rows, col, kc, dyc, lddy, 1.0f, dw, g->cout);
         if (!dx)
             continue;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, kc, g->cout, 1.0f, dyc, lddy,
-                    w, g->cout, 0.0f, dcol, kc);
+        nb_gemm(pool, 0, 1, rows, kc, g->cout, dyc, lddy, w, g->cout, 0.0f, dcol, kc);
         struct col_job back = {g, dx + (size_t)i0 * hw * lddx, lddx, dcol};
         nb_pool_for(pool, (long)ni * g->h, col2im_rows, &back);
     }

@@ -39,6 +39,14 @@ int nb_pool_threads(const nb_pool *pool);
 typedef void (*nb_range_fn)(void *ctx, int part, long begin, long end);
 void nb_pool_for(nb_pool *pool, long n, nb_range_fn fn, void *ctx);
 
+/* ---- GEMM (gemm.c) ------------------------------------------------------- */
+
+/* Row-major C = op(A) op(B) + beta C with alpha 1, op = transpose when ta /
+ * tb; C's rows are split over the pool's threads (OpenBLAS itself is set to
+ * one thread by the net). */
+void nb_gemm(nb_pool *pool, int ta, int tb, int m, int n, int k, const float *a, int lda,
+             const float *b, int ldb, float beta, float *c, int ldc);
+
 /* ---- convolution (layer_conv.c) ------------------------------------------ */
 
 typedef struct nb_conv_geom {

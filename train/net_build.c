@@ -235,8 +235,9 @@ int nb_net_build(const nb_spec *pruned, const nb_net_config *cfg, uint64_t seed,
             nb_net_free(net);
             return nb_seterr(NB_ENOMEM, "network: cannot start %d threads", net->cfg.threads);
         }
-        /* process-wide: OpenBLAS has one thread setting */
-        openblas_set_num_threads(net->cfg.threads);
+        /* process-wide: the net runs its GEMMs on its own threads (gemm.c),
+         * each calling a single-threaded OpenBLAS */
+        openblas_set_num_threads(1);
     }
     *out = net;
     return NB_OK;

@@ -4,7 +4,6 @@
  * first and then the vertices from last to first, so that a vertex's
  * gradient is complete (every consumer has added into it) before it is used.
  */
-#include <cblas.h>
 #include <string.h>
 
 #include "nasbench/error.h"
@@ -108,8 +107,7 @@ static void projections_forward(nb_net *net, nb_module *m, nb_view in, int n, in
         for (int r = 0; r < m->cin; r++) /* kernels are [cin][c]: rows of the packed matrix */
             memcpy(m->wp + (size_t)r * width + off, list[i]->w + (size_t)r * list[i]->geom.cout,
                    sizeof(float) * list[i]->geom.cout);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, width, m->cin, 1.0f, in.p, in.ld,
-                m->wp, width, 0.0f, m->zp, width);
+    nb_gemm(net->pool, 0, 0, rows, width, m->cin, in.p, in.ld, m->wp, width, 0.0f, m->zp, width);
     prof(net, 0, NB_PROF_CONV1X1, t0);
     net->prof.conv_flops_fwd += net->profiling ? 2.0 * rows * m->cin * width : 0;
     for (int i = 0; i < np; i++)
@@ -130,16 +128,16 @@ static void projections_backward(nb_net *net, nb_module *m, nb_view in, int n)
     if (!np)
         return;
     double t0 = tick(net);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->cin, width, rows, 1.0f, in.p, in.ld,
-                net->dzp, width, 0.0f, net->dwp, width);
+    nb_gemm(net->pool, 1, 0, m->cin, width, rows, in.p, in.ld, net->dzp, width, 0.0f, net->dwp,
+            width);
     for (int i = 0, off = 0; i < np; off += list[i]->geom.cout, i++) {
         int c = list[i]->geom.cout;
         for (int r = 0; r < m->cin; r++)
             for (int k = 0; k < c; k++)
                 list[i]->dw[(size_t)r * c + k] += net->dwp[(size_t)r * width + off + k];
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, m->cin, width, 1.0f, net->dzp,
-                width, m->wp, width, 1.0f, in.g, in.ld);
+    nb_gemm(net->pool, 0, 1, rows, m->cin, width, net->dzp, width, m->wp, width, 1.0f, in.g,
+            in.ld);
     prof(net, 1, NB_PROF_CONV1X1, t0);
     net->prof.conv_flops_bwd += net->profiling ? 4.0 * rows * m->cin * width : 0;
 }
