@@ -108,41 +108,56 @@ int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const c
 
 /* ---- fingerprint --------------------------------------------------------- */
 
+/* FNV-1a over 64-bit words (the values are doubles: one step per value, not
+ * eight), with a final avalanche. Not a cryptographic hash: a match is
+ * always confirmed by comparing the values themselves. */
 typedef struct { uint64_t h; } fnv;
 
-static void fnv_bytes(fnv *f, const void *p, size_t n)
+static void fnv_word(fnv *f, uint64_t w)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        f->h = (f->h ^ b[i]) * 1099511628211ull;
+    f->h = (f->h ^ w) * 1099511628211ull;
+    f->h ^= f->h >> 29;
+}
+
+static void fnv_bytes(fnv *f, const char *s)
+{
+    size_t n = strlen(s);
+    fnv_word(f, n);
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, n - i < 8 ? n - i : 8);
+        fnv_word(f, w);
+    }
 }
 
 static void fnv_double(fnv *f, int present, double v)
 {
-    unsigned char tag = (unsigned char)(present != 0);
-    fnv_bytes(f, &tag, 1);
+    uint64_t w = 0;
     if (present)
-        fnv_bytes(f, &v, sizeof v);
+        memcpy(&w, &v, sizeof w);
+    fnv_word(f, (uint64_t)(present != 0));
+    fnv_word(f, w);
 }
 
 int64_t nb_db_run_fingerprint(const nb_run *run)
 {
     fnv f = {14695981039346656037ull};
-    int32_t head[2] = {run->epochs, run->num_evaluations};
-    fnv_bytes(&f, head, sizeof head);
+    fnv_word(&f, (uint64_t)(uint32_t)run->epochs << 32 | (uint32_t)run->num_evaluations);
     fnv_double(&f, run->has_total_time, run->total_time);
     for (int i = 0; i < run->num_evaluations; i++) {
         const nb_evaluation *e = &run->evaluations[i];
+        fnv_word(&f, e->present);
         fnv_double(&f, e->present & NB_EVAL_CURRENT_EPOCH, e->current_epoch);
         fnv_double(&f, e->present & NB_EVAL_TRAINING_TIME, e->training_time);
         fnv_double(&f, e->present & NB_EVAL_TRAIN_ACCURACY, e->train_accuracy);
         fnv_double(&f, e->present & NB_EVAL_VALIDATION_ACCURACY, e->validation_accuracy);
         fnv_double(&f, e->present & NB_EVAL_TEST_ACCURACY, e->test_accuracy);
         int has_path = (e->present & NB_EVAL_CHECKPOINT_PATH) && e->checkpoint_path;
-        fnv_bytes(&f, &(unsigned char){(unsigned char)has_path}, 1);
+        fnv_word(&f, (uint64_t)has_path);
         if (has_path)
-            fnv_bytes(&f, e->checkpoint_path, strlen(e->checkpoint_path) + 1);
+            fnv_bytes(&f, e->checkpoint_path);
     }
+    f.h ^= f.h >> 32;
     return (int64_t)f.h;
 }
 
