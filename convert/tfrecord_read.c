@@ -86,7 +86,7 @@ static int fill_zstd(nb_tfr_reader *r)
                 if (r->zret != 0)
                     return nb_seterr(NB_ECORRUPT, "%s: record %lld at byte %llu: %s", r->name,
                                      (long long)r->index,
-                                     (unsigned long long)(r->offset + (r->len - r->pos)),
+                                     (unsigned long long)r->offset,
                                      "bad zstd stream (truncated frame)");
                 return NB_OK;
             }
@@ -97,7 +97,7 @@ static int fill_zstd(nb_tfr_reader *r)
         if (ZSTD_isError(ret))
             return nb_seterr(NB_ECORRUPT, "%s: record %lld at byte %llu: bad zstd stream (%s)",
                              r->name, (long long)r->index,
-                             (unsigned long long)(r->offset + (r->len - r->pos)),
+                             (unsigned long long)r->offset,
                              ZSTD_getErrorName(ret));
         r->zret = ret;
         r->in_pos = ib.pos;
