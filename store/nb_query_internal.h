@@ -14,6 +14,7 @@
 struct nb_bench {
     nb_db *db;
     int owns_db;
+    int snapshot; /* a read transaction of nb_bench_hold_snapshot is open */
     nb_mt19937 mt;
     double time_spent;
     int64_t epochs_spent;

@@ -61,10 +61,35 @@ int nb_bench_open(const char *path, nb_bench **out)
     return NB_OK;
 }
 
+int nb_bench_hold_snapshot(nb_bench *bench, int on)
+{
+    sqlite3 *conn = nb_db_sqlite(bench->db);
+    if (!on == !bench->snapshot)
+        return NB_OK;
+    if (!on) {
+        bench->snapshot = 0;
+        return sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+                   ? NB_OK
+                   : nb_bench_sqlerr(bench, NULL, "ending the snapshot");
+    }
+    if (!sqlite3_get_autocommit(conn))
+        return nb_seterr(NB_EUSAGE, "a transaction is already open on this database");
+    /* BEGIN is deferred: the shared lock comes with the first read, here. */
+    if (sqlite3_exec(conn, "BEGIN; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+        SQLITE_OK) {
+        int rc = nb_bench_sqlerr(bench, NULL, "starting a snapshot");
+        sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    bench->snapshot = 1;
+    return NB_OK;
+}
+
 void nb_bench_close(nb_bench *bench)
 {
     if (!bench)
         return;
+    nb_bench_hold_snapshot(bench, 0);
     if (bench->owns_db)
         nb_db_close(bench->db);
     free(bench);

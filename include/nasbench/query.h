@@ -50,6 +50,14 @@ nb_db *nb_bench_db(nb_bench *bench);
  * their absolute value (as in CPython). */
 void nb_bench_seed(nb_bench *bench, int64_t seed);
 
+/* Hold one read transaction across the following calls (on = 1) or end it
+ * (on = 0). Every call otherwise takes and drops SQLite's file lock, a few
+ * system calls that dominate a point query; a batch of queries holding the
+ * snapshot runs several times faster and reads one consistent state. While
+ * it is held, writers in other processes wait (their busy timeout). Ended by
+ * nb_bench_close too. NB_EDB when the database cannot be read. */
+int nb_bench_hold_snapshot(nb_bench *bench, int on);
+
 /* The budgets (epochs) present in the database, ascending. Computed once per
  * handle. Returns how many there are (at most `cap` are written). */
 int nb_bench_budgets(nb_bench *bench, int *epochs, int cap);
