@@ -272,6 +272,22 @@ static void test_query_json(void **state)
         "\"hash\": \"00005c142e6f48ac74fdcf73e3439874\"}");
 }
 
+/* A held snapshot gives the same answers and can be ended and re-taken. */
+static void test_snapshot(void **state)
+{
+    (void)state;
+    nb_query_result a, b;
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &a), NB_OK);
+    assert_int_equal(nb_bench_hold_snapshot(bench, 1), NB_OK);
+    assert_int_equal(nb_bench_hold_snapshot(bench, 1), NB_OK);
+    assert_int_equal(sqlite3_get_autocommit(nb_db_sqlite(nb_bench_db(bench))), 0);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &b), NB_OK);
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_int_equal(nb_bench_hold_snapshot(bench, 0), NB_OK);
+    assert_int_equal(sqlite3_get_autocommit(nb_db_sqlite(nb_bench_db(bench))), 1);
+    assert_int_equal(nb_bench_hold_snapshot(bench, 0), NB_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_errors_draw_nothing),
         cmocka_unit_test(test_budgets_and_validity),
         cmocka_unit_test(test_query_json),
+        cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
