@@ -59,13 +59,50 @@ static void bench_sgemm(int threads)
     free(a), free(b), free(c);
 }
 
+/* 3x3 convolution shapes of the reduced and full configurations, both
+ * paths: forward and backward GFLOP/s. */
+static void bench_conv_paths(int threads)
+{
+    nb_pool *pool = nb_pool_create(threads);
+    int shapes[][4] = {{64, 32, 4, 4},   {64, 32, 8, 8},   {64, 16, 16, 16}, {64, 8, 32, 32},
+                       {256, 32, 32, 32}, {64, 16, 64, 64}, {256, 16, 64, 64}};
+    printf("3x3 convolutions (n, size, cin, cout): GFLOP/s forward / backward\n");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        nb_conv_geom g = {shapes[s][0], shapes[s][1], shapes[s][1], 3, shapes[s][2], shapes[s][3]};
+        size_t rows = (size_t)g.n * g.h * g.w;
+        float *x = calloc(rows * g.cin, 4), *y = calloc(rows * g.cout, 4), *dx = calloc(rows * g.cin, 4);
+        float *w = calloc(9 * (size_t)g.cin * g.cout, 4), *dw = calloc(9 * (size_t)g.cin * g.cout, 4);
+        double flops = 2.0 * rows * 9 * g.cin * g.cout;
+        printf("  %4d %3d %3d %3d:", g.n, g.h, g.cin, g.cout);
+        for (int direct = 1; direct >= 0; direct--) {
+            nb_conv3_direct_max_channels = direct ? 1 << 20 : 0;
+            float *ws = malloc(sizeof(float) * (nb_conv_workspace(&g, threads) + 1));
+            nb_conv_forward(pool, &g, x, g.cin, w, y, g.cout, ws);
+            double t0 = nb_net_now();
+            nb_conv_forward(pool, &g, x, g.cin, w, y, g.cout, ws);
+            double t1 = nb_net_now();
+            nb_conv_backward(pool, &g, x, g.cin, w, y, g.cout, dw, dx, g.cin, ws);
+            double t2 = nb_net_now();
+            printf("  %s %6.1f / %6.1f", direct ? "direct" : "im2col+gemm", flops / (t1 - t0) / 1e9,
+                   2 * flops / (t2 - t1) / 1e9);
+            free(ws);
+        }
+        printf("\n");
+        free(x), free(y), free(dx), free(w), free(dw);
+    }
+    nb_conv3_direct_max_channels = 32;
+    nb_pool_free(pool);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"cell", required_argument, NULL, 'C'},
         {"steps", required_argument, NULL, 's'},  {"threads", required_argument, NULL, 't'},
-        {"batch", required_argument, NULL, 'b'},  {NULL, 0, NULL, 0},
+        {"batch", required_argument, NULL, 'b'},  {"conv-paths", no_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
     };
+    int conv_paths = 0;
     const char *config = "reduced", *cell = "inception";
     int steps = 5, threads = 0, batch = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -75,6 +112,7 @@ int main(int argc, char **argv)
         case 's': steps = atoi(optarg); break;
         case 't': threads = atoi(optarg); break;
         case 'b': batch = atoi(optarg); break;
+        case 'p': conv_paths = 1; break;
         default: return 2;
         }
     }
@@ -103,6 +141,10 @@ int main(int argc, char **argv)
         return 1;
     }
     bench_sgemm(nb_net_get_config(net)->threads);
+    if (conv_paths) {
+        bench_conv_paths(nb_net_get_config(net)->threads);
+        return 0;
+    }
     int n = cfg.max_batch, size = cfg.image_size, nl = cfg.shape.num_labels;
     size_t pixels = (size_t)n * size * size * 3;
     float *x = malloc(sizeof(float) * pixels), *logits = malloc(sizeof(float) * n * nl);

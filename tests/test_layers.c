@@ -81,35 +81,38 @@ static double conv_loss(void *p)
     return s;
 }
 
-static void conv_case(int k, nb_pool *pool)
+/* cin, cout: the direct 3x3 kernels take up to 32 channels (29 = blocks of
+ * 16 + 8 + 4 + 1), im2col + GEMM the wider ones. */
+static void conv_case(int k, int cin, int cout, nb_pool *pool)
 {
-    struct conv_ctx c = {.g = {2, 5, 4, k, 3, 4}, .ldx = 5, .ldy = 6};
+    struct conv_ctx c = {.g = {2, 5, 4, k, cin, cout}, .ldx = cin + 2, .ldy = cout + 2};
     long rows = 2 * 5 * 4;
     c.x = rnd(rows * c.ldx);
-    c.w = rnd((size_t)k * k * 3 * 4);
+    c.w = rnd((size_t)k * k * cin * cout);
     c.y = rnd(rows * c.ldy);
     c.r = rnd(rows * c.ldy);
-    c.ws = malloc(sizeof(float) * (nb_conv_workspace(&c.g) + 1));
+    c.ws = malloc(sizeof(float) * (nb_conv_workspace(&c.g, 2) + 1));
     nb_conv_forward(pool, &c.g, c.x, c.ldx, c.w, c.y, c.ldy, c.ws);
     for (int n = 0; n < 2; n++)
         for (int y = 0; y < 5; y++)
             for (int x = 0; x < 4; x++)
-                for (int co = 0; co < 4; co++) {
+                for (int co = 0; co < cout; co++) {
                     double want;
                     naive_conv(&c.g, c.x, c.ldx, c.w, n, y, x, co, &want);
                     assert_float_equal(c.y[((n * 5 + y) * 4 + x) * c.ldy + co], want, 1e-5);
                 }
     /* gradients accumulate: start from known values and subtract them */
-    float *dw = calloc((size_t)k * k * 12, sizeof(float)), *dx = malloc(sizeof(float) * rows * c.ldx);
+    size_t nw = (size_t)k * k * cin * cout;
+    float *dw = calloc(nw, sizeof(float)), *dx = malloc(sizeof(float) * rows * c.ldx);
     for (long i = 0; i < rows * c.ldx; i++)
         dx[i] = 0.5f;
     nb_conv_backward(pool, &c.g, c.x, c.ldx, c.w, c.r, c.ldy, dw, dx, c.ldx, c.ws);
     for (long i = 0; i < rows * c.ldx; i++)
         dx[i] -= 0.5f;
     for (long r = 0; r < rows; r++) /* the channels beyond cin are not the conv's */
-        for (int ch = 3; ch < c.ldx; ch++)
+        for (int ch = cin; ch < c.ldx; ch++)
             assert_float_equal(dx[r * c.ldx + ch], 0.0f, 0.0f);
-    check_grad("conv dw", conv_loss, &c, c.w, (size_t)k * k * 12, dw, 1e-2f, 1e-3);
+    check_grad("conv dw", conv_loss, &c, c.w, nw, dw, 1e-2f, 1e-3);
     check_grad("conv dx", conv_loss, &c, c.x, rows * c.ldx, dx, 1e-2f, 1e-3);
     free(c.x), free(c.w), free(c.y), free(c.r), free(c.ws), free(dw), free(dx);
 }
@@ -118,9 +121,11 @@ static void test_conv(void **state)
 {
     (void)state;
     nb_pool *pool = nb_pool_create(2);
-    conv_case(1, NULL);
-    conv_case(3, NULL);
-    conv_case(3, pool);
+    conv_case(1, 3, 4, NULL);
+    conv_case(3, 3, 4, NULL);
+    conv_case(3, 5, 29, pool);
+    conv_case(3, 40, 6, NULL);
+    conv_case(3, 33, 3, pool);
     nb_pool_free(pool);
 }
 
@@ -131,8 +136,8 @@ static void test_conv_chunks(void **state)
     nb_conv_geom g = {3, 32, 32, 3, 256, 2};
     long rows = 3L * 32 * 32;
     float *x = rnd(rows * 256), *w = rnd(9 * 256 * 2), *y = malloc(sizeof(float) * rows * 2);
-    float *ws = malloc(sizeof(float) * nb_conv_workspace(&g));
-    assert_true(nb_conv_workspace(&g) < 2 * (size_t)rows * 9 * 256); /* really chunked */
+    float *ws = malloc(sizeof(float) * nb_conv_workspace(&g, 1));
+    assert_true(nb_conv_workspace(&g, 1) < 2 * (size_t)rows * 9 * 256); /* really chunked */
     nb_conv_forward(NULL, &g, x, 256, w, y, 2, ws);
     int probes[][3] = {{0, 0, 0}, {1, 31, 0}, {2, 31, 31}, {2, 7, 19}, {1, 0, 31}};
     for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)

@@ -22,10 +22,12 @@ static int chunk_images(const nb_conv_geom *g)
     return images > g->n ? g->n : (int)images;
 }
 
-size_t nb_conv_workspace(const nb_conv_geom *g)
+size_t nb_conv_workspace(const nb_conv_geom *g, int threads)
 {
     if (g->k == 1)
         return 0;
+    if (nb_conv3_direct_ok(g))
+        return nb_conv3_direct_workspace(g, threads);
     /* col and dcol (backward) */
     return 2 * (size_t)chunk_images(g) * g->h * g->w * 9 * g->cin;
 }
@@ -101,6 +103,10 @@ void nb_conv_forward(nb_pool *pool, const nb_conv_geom *g, const float *x, int l
         nb_gemm(pool, 0, 0, (int)(g->n * hw), g->cout, g->cin, x, ldx, w, g->cout, 0.0f, y, ldy);
         return;
     }
+    if (nb_conv3_direct_ok(g)) {
+        nb_conv3_direct_forward(pool, g, x, ldx, w, y, ldy);
+        return;
+    }
     int chunk = chunk_images(g);
     int kc = 9 * g->cin;
     for (int i0 = 0; i0 < g->n; i0 += chunk) {
@@ -122,6 +128,10 @@ void nb_conv_backward(nb_pool *pool, const nb_conv_geom *g, const float *x, int 
         nb_gemm(pool, 1, 0, g->cin, g->cout, rows, x, ldx, dy, lddy, 1.0f, dw, g->cout);
         if (dx)
             nb_gemm(pool, 0, 1, rows, g->cin, g->cout, dy, lddy, w, g->cout, 1.0f, dx, lddx);
+        return;
+    }
+    if (nb_conv3_direct_ok(g)) {
+        nb_conv3_direct_backward(pool, g, x, ldx, w, dy, lddy, dw, dx, lddx, ws);
         return;
     }
     int chunk = chunk_images(g);

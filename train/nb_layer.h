@@ -55,9 +55,10 @@ typedef struct nb_conv_geom {
     int cin, cout;
 } nb_conv_geom;
 
-/* Floats of workspace a convolution needs (im2col buffer for 3x3 in chunks
- * of images; 0 for 1x1). */
-size_t nb_conv_workspace(const nb_conv_geom *g);
+/* Floats of workspace a convolution needs with a pool of `threads` (im2col
+ * buffer for 3x3 in chunks of images, or the direct kernels' buffers; 0 for
+ * 1x1). */
+size_t nb_conv_workspace(const nb_conv_geom *g, int threads);
 
 /* y = conv(x, w); w is [k][k][cin][cout]. y is overwritten. */
 void nb_conv_forward(nb_pool *pool, const nb_conv_geom *g, const float *x, int ldx,
@@ -67,6 +68,19 @@ void nb_conv_forward(nb_pool *pool, const nb_conv_geom *g, const float *x, int l
 void nb_conv_backward(nb_pool *pool, const nb_conv_geom *g, const float *x, int ldx,
                       const float *w, const float *dy, int lddy, float *dw, float *dx,
                       int lddx, float *ws);
+
+/* Direct 3x3 kernels for narrow layers (layer_conv_direct.c); the
+ * nb_conv_* entry points above pick them when nb_conv3_direct_ok. */
+int nb_conv3_direct_ok(const nb_conv_geom *g);
+/* Widest cin and cout that use the direct kernels (32; the benchmark
+ * changes it to compare both paths). */
+extern int nb_conv3_direct_max_channels;
+size_t nb_conv3_direct_workspace(const nb_conv_geom *g, int threads);
+void nb_conv3_direct_forward(nb_pool *pool, const nb_conv_geom *g, const float *x, int ldx,
+                             const float *w, float *y, int ldy);
+void nb_conv3_direct_backward(nb_pool *pool, const nb_conv_geom *g, const float *x, int ldx,
+                              const float *w, const float *dy, int lddy, float *dw, float *dx,
+                              int lddx, float *ws);
 
 /* ---- batch norm + ReLU (layer_bn.c) -------------------------------------- */
 

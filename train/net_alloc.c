@@ -81,7 +81,7 @@ static void plan_cbr(plan *pl, nb_cbr *u, int own_out, float *zext, int zld)
     }
     nb_conv_geom g = u->geom;
     g.n = net->cfg.max_batch;
-    size_t ws = nb_conv_workspace(&g);
+    size_t ws = nb_conv_workspace(&g, net->cfg.threads);
     if (ws > pl->ws_max)
         pl->ws_max = ws;
     if (!zld && rows * cout > pl->dz_max)
