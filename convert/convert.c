@@ -255,6 +255,8 @@ static int run_pipeline(job *j, FILE *f, int check_existing)
     pthread_t thread;
     if (!rc && pthread_create(&thread, NULL, nb_conv_parse_main, pipe))
         rc = nb_seterr(NB_ERROR, "cannot start the parser thread");
+    if (!rc)
+        pthread_setname_np(thread, "nb-parse"); /* for top and perf */
     if (rc) {
         nb_conv_pipe_free(pipe);
         free(pipe);
