@@ -106,6 +106,9 @@ int nb_tfr_writer_open(const char *path, int zstd_level, nb_tfr_writer **out)
         if (!(w->cz = ZSTD_createCCtx()) || !(w->zbuf = malloc(OUTBUF)))
             goto oom;
         ZSTD_CCtx_setParameter(w->cz, ZSTD_c_compressionLevel, zstd_level ? zstd_level : 3);
+        /* Compress on zstd's own worker threads, overlapped with whatever
+         * produces the records (ignored by a single-threaded libzstd). */
+        ZSTD_CCtx_setParameter(w->cz, ZSTD_c_nbWorkers, 2);
     }
     w->f = fopen(w->tmp ? w->tmp : path, "wb");
     if (!w->f) {
