@@ -55,11 +55,14 @@ static void show_progress(void *ctx, const nb_convert_progress *p)
     (void)ctx;
     double rate = p->seconds > 0 ? (double)p->records / p->seconds : 0;
     double mb = (double)p->bytes_done / 1e6, total = (double)p->bytes_total / 1e6;
-    double eta = p->bytes_done > 0 && p->bytes_total > p->bytes_done
-                     ? p->seconds * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done
-                     : 0;
-    fprintf(stderr, "\r%s: %.1f / %.1f MB, %.0f records/s, ETA %d:%02d   ", p->file, mb, total,
-            rate, (int)eta / 60, (int)eta % 60);
+    if (p->bytes_total == 0 || p->bytes_done == 0 || p->bytes_done > p->bytes_total) {
+        /* a pipe: no size, so no ETA */
+        fprintf(stderr, "\r%s: %.1f MB, %.0f records/s   ", p->file, mb, rate);
+    } else {
+        double eta = p->seconds * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done;
+        fprintf(stderr, "\r%s: %.1f / %.1f MB, %.0f records/s, ETA %d:%02d   ", p->file, mb,
+                total, rate, (int)eta / 60, (int)eta % 60);
+    }
     fflush(stderr);
 }
 
