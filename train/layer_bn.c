@@ -20,22 +20,41 @@ struct stat_job {
     int c;
     const float *mean, *invstd, *gamma, *beta; /* of the group */
     double *part_sums; /* [parts][2][c] */
+    float *part_block; /* [parts][2][c]: float sums of one block of rows */
     float *out;        /* y (forward, ld ldy) or dx (backward, contiguous) */
     const float *scale, *shift; /* per-channel affine of the apply passes */
     const float *k1, *k2;       /* backward coefficients */
 };
 
+/* Rows are summed in float over blocks of NB_BN_BLOCK rows (vectorises
+ * well), and the block sums in double (keeps the precision over 262,144
+ * rows). */
+#define NB_BN_BLOCK 64
+
+static void flush_block(double *restrict s, float *restrict b, int n)
+{
+    for (int k = 0; k < n; k++) {
+        s[k] += b[k];
+        b[k] = 0.0f;
+    }
+}
+
 NB_SIMD static void sums_fwd(void *p, int part, long begin, long end)
 {
     struct stat_job *j = p;
     int c = j->c;
-    double *restrict s = j->part_sums + (size_t)part * 2 * c, *restrict q = s + c;
+    double *s = j->part_sums + (size_t)part * 2 * c;
+    float *restrict bs = j->part_block + (size_t)part * 2 * c, *restrict bq = bs + c;
+    memset(bs, 0, sizeof(float) * 2 * c);
     const float *restrict x = j->x + (size_t)begin * j->ldx;
-    for (long r = begin; r < end; r++, x += j->ldx)
+    for (long r = begin; r < end; r++, x += j->ldx) {
         for (int k = 0; k < c; k++) {
-            s[k] += x[k];
-            q[k] += (double)x[k] * x[k];
+            bs[k] += x[k];
+            bq[k] += x[k] * x[k];
         }
+        if ((r - begin) % NB_BN_BLOCK == NB_BN_BLOCK - 1 || r == end - 1)
+            flush_block(s, bs, 2 * c);
+    }
 }
 
 NB_SIMD static void apply_fwd(void *p, int part, long begin, long end)
@@ -53,9 +72,16 @@ NB_SIMD static void apply_fwd(void *p, int part, long begin, long end)
         }
 }
 
+/* [threads][2][c] doubles, followed by [threads][2][c] floats */
 static double *part_sums(nb_pool *pool, int c)
 {
-    return calloc((size_t)nb_pool_threads(pool) * 2 * c, sizeof(double));
+    size_t n = (size_t)nb_pool_threads(pool) * 2 * c;
+    return calloc(n + (n + 1) / 2, sizeof(double));
+}
+
+static float *part_block(nb_pool *pool, double *sums, int c)
+{
+    return (float *)(sums + (size_t)nb_pool_threads(pool) * 2 * c);
 }
 
 /* Sum the per-part partials into part 0. */
@@ -82,7 +108,8 @@ void nb_bn_relu_train(nb_pool *pool, const nb_bn *bn, long rows, long group_rows
         const float *xg = x + (size_t)g * group_rows * ldx;
         float *m = mean + (size_t)g * c, *is = invstd + (size_t)g * c;
         memset(sums, 0, sizeof(double) * nb_pool_threads(pool) * 2 * c);
-        struct stat_job job = {.x = xg, .ldx = ldx, .c = c, .part_sums = sums};
+        struct stat_job job = {.x = xg, .ldx = ldx, .c = c, .part_sums = sums,
+                               .part_block = part_block(pool, sums, c)};
         nb_pool_for(pool, group_rows, sums_fwd, &job);
         combine(pool, sums, c);
         for (int k = 0; k < c; k++) {
@@ -135,16 +162,22 @@ NB_SIMD static void sums_bwd(void *p, int part, long begin, long end)
 {
     struct stat_job *j = p;
     int c = j->c, ldy = j->ldy, lddy = j->lddy;
-    double *restrict s = j->part_sums + (size_t)part * 2 * c, *restrict q = s + c;
+    double *s = j->part_sums + (size_t)part * 2 * c;
+    float *restrict bs = j->part_block + (size_t)part * 2 * c, *restrict bq = bs + c;
+    memset(bs, 0, sizeof(float) * 2 * c);
     const float *restrict x = j->x + (size_t)begin * j->ldx;
     const float *restrict y = j->y + (size_t)begin * ldy;
     const float *restrict dy = j->dy + (size_t)begin * lddy;
-    for (long r = begin; r < end; r++, x += j->ldx, y += ldy, dy += lddy)
+    for (long r = begin; r < end; r++, x += j->ldx, y += ldy, dy += lddy) {
         for (int k = 0; k < c; k++) {
-            float dz = y[k] > 0.0f ? dy[k] : 0.0f;
-            s[k] += dz;
-            q[k] += (double)dz * x[k];
+            float g = dy[k]; /* loaded unconditionally so that the select vectorises */
+            float dz = y[k] > 0.0f ? g : 0.0f;
+            bs[k] += dz;
+            bq[k] += dz * x[k];
         }
+        if ((r - begin) % NB_BN_BLOCK == NB_BN_BLOCK - 1 || r == end - 1)
+            flush_block(s, bs, 2 * c);
+    }
 }
 
 /* dx = k1 * dz + k2 * x + shift, the expanded form of
@@ -184,7 +217,7 @@ void nb_bn_relu_backward(nb_pool *pool, const nb_bn *bn, long rows, long group_r
         memset(sums, 0, sizeof(double) * nb_pool_threads(pool) * 2 * c);
         struct stat_job job = {.x = x + off * ldx, .ldx = ldx, .y = y + off * ldy,
                                .dy = dy + off * lddy, .ldy = ldy, .lddy = lddy, .lddx = lddx,
-                               .c = c, .part_sums = sums};
+                               .c = c, .part_sums = sums, .part_block = part_block(pool, sums, c)};
         nb_pool_for(pool, group_rows, sums_bwd, &job);
         combine(pool, sums, c);
         for (int k = 0; k < c; k++) {

@@ -208,6 +208,21 @@ DW_BLOCK(dw16, v16)
 DW_BLOCK(dw8, v8)
 DW_BLOCK(dw4, v4)
 
+/* One input channel against a block of output channels (cin % 4 rest). */
+#define DW_SINGLE(NAME, VT)                                                                    \
+    static inline __attribute__((always_inline)) void NAME(                                   \
+        const float *xr, int ldx, const float *dr, int lddy, int x0, int x1, int shift,       \
+        int ci, int co, float *dw, int cout)                                                   \
+    {                                                                                          \
+        VT a = *(const VT *)(dw + (size_t)ci * cout + co);                                     \
+        for (int ox = x0; ox < x1; ox++)                                                       \
+            a += xr[(size_t)(ox + shift) * ldx + ci] * *(const VT *)(dr + (size_t)ox * lddy + co); \
+        *(VT *)(dw + (size_t)ci * cout + co) = a;                                              \
+    }
+DW_SINGLE(dw16s, v16)
+DW_SINGLE(dw8s, v8)
+DW_SINGLE(dw4s, v4)
+
 /* The remaining (ci, co) pairs of a row, one at a time. */
 static inline void dw1(const float *xr, int ldx, const float *dr, int lddy, int x0, int x1,
                        int shift, int ci, int co, float *dw, int cout)
@@ -249,9 +264,17 @@ NB_SIMD static void direct_dw(void *p, int part, long begin, long end)
                             for (int q = 0; q < 4; q++)
                                 dw1(xr, j->ldx, dr, j->ldy, x0, x1, shift, ci + q, co, dw, cout);
                     }
-                    for (; ci < cin; ci++)
-                        for (int co = 0; co < cout; co++)
+                    for (; ci < cin; ci++) {
+                        int co = 0;
+                        for (; co + 16 <= cout; co += 16)
+                            dw16s(xr, j->ldx, dr, j->ldy, x0, x1, shift, ci, co, dw, cout);
+                        for (; co + 8 <= cout; co += 8)
+                            dw8s(xr, j->ldx, dr, j->ldy, x0, x1, shift, ci, co, dw, cout);
+                        for (; co + 4 <= cout; co += 4)
+                            dw4s(xr, j->ldx, dr, j->ldy, x0, x1, shift, ci, co, dw, cout);
+                        for (; co < cout; co++)
                             dw1(xr, j->ldx, dr, j->ldy, x0, x1, shift, ci, co, dw, cout);
+                    }
                 }
             }
         }

@@ -55,7 +55,7 @@ NB_SIMD static void mp3_bwd(void *p, int part, long begin, long end)
     (void)part;
     const struct pool_job *j = p;
     int h = j->h, w = j->w, c = j->c;
-    unsigned char todo[NB_MP_CHUNK];
+    float todo[NB_MP_CHUNK]; /* 1 until the channel's maximum is found */
     for (long img = begin; img < end; img++)
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
@@ -66,16 +66,17 @@ NB_SIMD static void mp3_bwd(void *p, int part, long begin, long end)
                     int cn = c - c0 < NB_MP_CHUNK ? c - c0 : NB_MP_CHUNK;
                     const float *restrict yo = j->y + o * j->ldy + c0;
                     const float *restrict go = j->dy + o * j->lddy + c0;
-                    memset(todo, 1, (size_t)cn);
+                    for (int k = 0; k < cn; k++)
+                    todo[k] = 1.0f;
                     for (int yy = y0; yy <= y1; yy++)
                         for (int xx = x0; xx <= x1; xx++) {
                             size_t q = ((size_t)img * h + yy) * w + xx;
                             const float *restrict xq = j->x + q * j->ldx + c0;
                             float *restrict dq = j->out + q * j->ldo + c0;
                             for (int k = 0; k < cn; k++) {
-                                int hit = todo[k] & (xq[k] == yo[k]);
-                                dq[k] += hit ? go[k] : 0.0f;
-                                todo[k] &= !hit;
+                                float hit = xq[k] == yo[k] ? todo[k] : 0.0f;
+                                dq[k] += hit * go[k];
+                                todo[k] -= hit;
                             }
                         }
                 }
@@ -100,7 +101,7 @@ NB_SIMD static void mp2(void *p, int part, long begin, long end)
     const struct pool_job *j = p;
     int h = j->h, w = j->w, c = j->c;
     int oh = (h + 1) / 2, ow = (w + 1) / 2;
-    unsigned char todo[NB_MP_CHUNK];
+    float todo[NB_MP_CHUNK]; /* 1 until the channel's maximum is found */
     for (long task = begin; task < end; task++) {
         long img = task / oh;
         int oy = (int)(task % oh);
@@ -121,16 +122,17 @@ NB_SIMD static void mp2(void *p, int part, long begin, long end)
             for (int c0 = 0; c0 < c; c0 += NB_MP_CHUNK) {
                 int cn = c - c0 < NB_MP_CHUNK ? c - c0 : NB_MP_CHUNK;
                 const float *restrict yo = j->y + o * c + c0, *restrict go = j->dy + o * c + c0;
-                memset(todo, 1, (size_t)cn);
+                for (int k = 0; k < cn; k++)
+                    todo[k] = 1.0f;
                 for (int yy = 2 * oy; yy <= y1; yy++)
                     for (int xx = 2 * ox; xx <= x1; xx++) {
                         size_t q = ((size_t)img * h + yy) * w + xx;
                         const float *restrict xq = j->x + q * c + c0;
                         float *restrict dq = j->out + q * c + c0;
                         for (int k = 0; k < cn; k++) {
-                            int hit = todo[k] & (xq[k] == yo[k]);
-                            dq[k] += hit ? go[k] : 0.0f;
-                            todo[k] &= !hit;
+                            float hit = xq[k] == yo[k] ? todo[k] : 0.0f;
+                            dq[k] += hit * go[k];
+                            todo[k] -= hit;
                         }
                     }
             }
