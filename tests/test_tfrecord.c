@@ -186,8 +186,16 @@ static void write_read(const char *name, int n, int huge)
     assert_int_equal(nb_tfr_next(r, &rec, &got), NB_OK);
     assert_int_equal(got, 0);
     assert_int_equal(nb_tfr_bytes_out(r), off);
+    /* Progress: at the end every byte of the file was consumed. */
+    size_t file_len;
+    char *file = nb_test_read_file(path, &file_len);
+    assert_non_null(file);
+    free(file);
+    assert_int_equal(nb_tfr_bytes_in(r), file_len);
     if (!zst)
-        assert_int_equal(nb_tfr_bytes_in(r), off);
+        assert_int_equal(file_len, off);
+    else
+        assert_true(file_len < off);
     nb_tfr_close(r);
     free(offsets);
     free(buf);
