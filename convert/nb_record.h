@@ -30,9 +30,10 @@
 #include "nb_corrupt.h"
 
 typedef struct nb_record {
-    /* The JSON fields. Decoded strings are owned by the codec and valid until
-     * its next decode; for encoding the caller owns them. Not NUL-terminated
-     * necessarily: use the lengths. */
+    /* The JSON fields. Decoded strings point into the payload (rows in the
+     * writer's own layout) or into the codec (any other JSON): valid while
+     * both the payload and the codec's last decode are. For encoding the
+     * caller owns them. Not NUL-terminated: use the lengths. */
     const char *hash;
     size_t hash_len;
     int64_t epochs;
@@ -59,7 +60,7 @@ void nb_record_codec_free(nb_record_codec *c);
 /* Decode a payload. On NB_ECORRUPT *kind (may be NULL) is one of
  * NB_CORRUPT_JSON, _SHAPE, _BASE64, _PROTOBUF. Shape means: a JSON array of
  * exactly 5 elements, string, integer in [0, INT32_MAX], string, string,
- * string. The record points into the codec until the next decode. */
+ * string. The record points into the codec and the payload (see above). */
 int nb_record_decode(nb_record_codec *c, const void *payload, size_t len, nb_record *rec,
                      nb_corrupt_kind *kind);
 
