@@ -13,7 +13,7 @@
 #include "nasbench/spec.h"
 
 typedef struct collected {
-    int count;
+    int count, cap;
     char (*hash)[NB_HASH_HEX + 1];
     nb_spec *spec;
     nb_enum_vertex_stats stats[NB_ENUM_MAX_VERTICES + 1];
@@ -25,8 +25,13 @@ static int on_module(void *ctx, const nb_spec *spec, const char *hash)
     collected *c = ctx;
     if (c->stop_after && c->count == c->stop_after)
         return nb_seterr(NB_EINTR, "stopped");
-    c->spec = realloc(c->spec, (size_t)(c->count + 1) * sizeof *c->spec);
-    c->hash = realloc(c->hash, (size_t)(c->count + 1) * sizeof *c->hash);
+    if (c->count == c->cap) { /* geometric growth: 64k modules in the big case */
+        c->cap = c->cap ? 2 * c->cap : 1024;
+        c->spec = realloc(c->spec, (size_t)c->cap * sizeof *c->spec);
+        c->hash = realloc(c->hash, (size_t)c->cap * sizeof *c->hash);
+        assert_non_null(c->spec);
+        assert_non_null(c->hash);
+    }
     c->spec[c->count] = *spec;
     strcpy(c->hash[c->count], hash);
     c->count++;
