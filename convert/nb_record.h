@@ -9,7 +9,9 @@
  * model_metrics.proto): repeated EvaluationData evaluation_data = 1,
  * optional int32 trainable_parameters = 2, optional double total_time = 3.
  *
- * Decoding uses nb_json_parse and protobuf-c (with an arena allocator, so no
+ * Decoding scans rows in the writer's own layout directly and hands any
+ * other text to nb_json_parse (same result, and its error messages), then
+ * decodes the metrics with protobuf-c (with an arena allocator, so no
  * allocation per record once warm). Encoding writes exactly the bytes the
  * original writer produced: the JSON layout above, and the protobuf fields
  * in field-number order with only the present fields.
