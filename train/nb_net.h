@@ -8,10 +8,9 @@
  * order. Images are [n][size][size][3] floats, already normalised (7.2).
  *
  * Lifetime: nb_net_create allocates the parameters (and their gradients);
- * activation buffers are allocated lazily by the first nb_net_forward, so a
- * net built only to count parameters costs a few MB at most. A net is not
- * thread-safe: one thread drives it (it uses OpenBLAS threads and its own
- * worker threads internally). All fallible functions follow
+ * activation buffers are allocated lazily by the first nb_net_forward. A net
+ * is not thread-safe: one thread drives it (it runs its own worker threads).
+ * Results are bit-identical for a given seed, thread count and machine. All fallible functions follow
  * nasbench/error.h.
  */
 #ifndef NB_NET_H
@@ -35,7 +34,11 @@ typedef struct nb_net_config {
      * 7.6); 0 = over the whole batch. n must be a multiple of it. The moving
      * averages are updated once per group, in group order. */
     int bn_group;
-    int threads;         /* worker threads of the net's own loops and of OpenBLAS; 0 = all cores */
+    /* Threads of the net's pool, which runs the GEMMs (each thread a
+     * single-threaded OpenBLAS call on a block of rows) and the element-wise
+     * loops; 0 = all cores. Creating a net sets OpenBLAS to one thread for
+     * the whole process. */
+    int threads;
 } nb_net_config;
 
 /* The original's configuration: shape 128/3/3/10, image 32, batch 256, BN
@@ -93,7 +96,8 @@ int nb_net_count_params(const nb_spec *pruned, const nb_net_shape *shape, int64_
  * (NB_ENOMEM). */
 int nb_net_forward(nb_net *net, const float *images, int n, int training, float *logits);
 
-/* Backward pass for the last training forward: dlogits [n][labels] is
+/* Backward pass for the last forward, which must have been a training one
+ * (an inference forward in between is an error): dlogits [n][labels] is
  * d(loss)/d(logits). ADDS the parameter gradients into each nb_param.grad
  * (call nb_net_zero_grad before a step). NB_EINVAL without a preceding
  * training forward. dimages may be NULL; otherwise it receives
