@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "nasbench/error.h"
@@ -197,16 +198,24 @@ int main(int argc, char **argv)
         char cmd[4096];
         snprintf(cmd, sizeof cmd, "'%s' query '%s' --jsonl --seed 0 < %s > /dev/null", cli, db,
                  path);
+        struct rusage before, after;
+        getrusage(RUSAGE_CHILDREN, &before);
         t0 = wall();
         int rc = system(cmd);
         double t_cli = wall() - t0;
+        getrusage(RUSAGE_CHILDREN, &after);
+        double cpu = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec) +
+                     (double)(after.ru_stime.tv_sec - before.ru_stime.tv_sec) +
+                     (after.ru_utime.tv_usec - before.ru_utime.tv_usec) * 1e-6 +
+                     (after.ru_stime.tv_usec - before.ru_stime.tv_usec) * 1e-6;
         remove(path);
         if (rc != 0) {
             fprintf(stderr, "bench_query: '%s' failed (%d)\n", cmd, rc);
             return 1;
         }
-        printf("nasbench query --jsonl, %d lines (wall clock): %.3f s, %.0f queries/s\n", queries, t_cli,
-               queries / t_cli);
+        printf("nasbench query --jsonl, %d lines: wall %.3f s (%.0f queries/s), "
+               "CPU %.3f s (%.0f queries/s per core)\n",
+               queries, t_cli, queries / t_cli, cpu, queries / cpu);
     }
     if (sink == 0.5)
         printf("(unlikely)\n");
