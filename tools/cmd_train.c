@@ -14,7 +14,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nasbench train DB (--hash H... | --matrix M --ops O | --all-missing)\n"
+            "usage: nasbench train DB (--hash H... | --hashes F | --specs F |\n"
+            "                          --matrix M --ops O | --all-missing)\n"
             "                      --epochs E --data DIR [options]\n"
             "\n"
             "Train modules of the NAS-Bench-101 space on CIFAR-10 (binary edition) with the\n"
@@ -29,7 +30,8 @@ static void usage(FILE *out)
             "  --specs FILE      JSON lines {\"matrix\": M, \"ops\": O} ('-': stdin), e.g. the\n"
             "                    output of 'nasbench generate'\n"
             "  --matrix M --ops O  a spec (JSON matrix or bit string; ops list)\n"
-            "  --all-missing     every module with no run at this budget\n"
+            "  --all-missing     every module with no run at this budget (this\n"
+            "                    campaign's own runs aside, so restarts see the same list)\n"
             "  --from DB2        read modules and the --all-missing list from DB2\n"
             "  --epochs E        the budget (4, 12, 36, 108 in the dataset)\n"
             "  --repeats R       work units per module (1); a rerun skips finished units\n"
