@@ -1,10 +1,24 @@
 /*
- * A small persistent thread pool for the network's own loops (batch norm,
- * pooling, im2col). Threads are created once per net: starting threads for
- * every layer call would cost more than the small layers of a reduced net.
+ * A small persistent thread pool for the network's own loops (GEMM row
+ * blocks, batch norm, pooling, im2col). Threads are created once per net:
+ * starting threads for every layer call would cost more than the small
+ * layers of a reduced net. A step makes hundreds of calls, so both sides
+ * spin briefly before sleeping on the condition variables: a wake-up
+ * through the kernel costs tens of microseconds.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+/* Spin iterations before blocking (roughly 50-100 microseconds). */
+#define NB_POOL_SPIN 2000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 #include "nb_layer.h"
 
@@ -13,8 +27,8 @@ struct nb_pool {
     pthread_t *ids;
     pthread_mutex_t lock;
     pthread_cond_t start, done;
-    unsigned long generation; /* bumped for every job */
-    int pending;              /* workers still running the current job */
+    atomic_ulong generation;  /* bumped for every job */
+    atomic_int pending;       /* workers still running the current job */
     int quit;
     /* the current job */
     long n;
@@ -41,20 +55,24 @@ static void *worker(void *p)
     free(p);
     nb_pool *pool = arg.pool;
     unsigned long seen = 0;
-    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (pool->generation == seen && !pool->quit)
-            pthread_cond_wait(&pool->start, &pool->lock);
-        if (pool->quit)
-            break;
-        seen = pool->generation;
-        pthread_mutex_unlock(&pool->lock);
-        run_part(pool, arg.part);
+        for (int i = 0; i < NB_POOL_SPIN && atomic_load(&pool->generation) == seen; i++)
+            cpu_relax();
         pthread_mutex_lock(&pool->lock);
-        if (--pool->pending == 0)
+        while (atomic_load(&pool->generation) == seen && !pool->quit)
+            pthread_cond_wait(&pool->start, &pool->lock);
+        int quit = pool->quit;
+        pthread_mutex_unlock(&pool->lock);
+        if (quit)
+            break;
+        seen = atomic_load(&pool->generation);
+        run_part(pool, arg.part);
+        if (atomic_fetch_sub(&pool->pending, 1) == 1) {
+            pthread_mutex_lock(&pool->lock);
             pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
     }
-    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
@@ -121,13 +139,17 @@ void nb_pool_for(nb_pool *pool, long n, nb_range_fn fn, void *ctx)
     pool->n = n;
     pool->fn = fn;
     pool->ctx = ctx;
-    pool->pending = pool->threads - 1;
-    pool->generation++;
+    atomic_store(&pool->pending, pool->threads - 1);
+    atomic_fetch_add(&pool->generation, 1); /* publishes the job (seq_cst) */
     pthread_cond_broadcast(&pool->start);
     pthread_mutex_unlock(&pool->lock);
     run_part(pool, 0);
-    pthread_mutex_lock(&pool->lock);
-    while (pool->pending > 0)
-        pthread_cond_wait(&pool->done, &pool->lock);
-    pthread_mutex_unlock(&pool->lock);
+    for (int i = 0; i < NB_POOL_SPIN && atomic_load(&pool->pending) > 0; i++)
+        cpu_relax();
+    if (atomic_load(&pool->pending) > 0) {
+        pthread_mutex_lock(&pool->lock);
+        while (atomic_load(&pool->pending) > 0)
+            pthread_cond_wait(&pool->done, &pool->lock);
+        pthread_mutex_unlock(&pool->lock);
+    }
 }
