@@ -1,8 +1,11 @@
 /* nasbench hash: prune, check and hash model specs (one, or JSON lines). */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "nasbench/spec.h"
@@ -57,8 +60,9 @@ static void print_invalid(FILE *out, const char *error)
     fputs("}\n", out);
 }
 
-/* One input line: NB_OK with *p and hash filled, or an error code. */
-static int resolve_line(nb_json_doc *doc, const char *line, size_t len, nb_spec *p, char *hash)
+/* One input line: NB_OK with the pruned, in-space spec in *p, or an error
+ * code (the hash comes later, for a whole batch at once). */
+static int check_line(nb_json_doc *doc, const char *line, size_t len, nb_spec *p)
 {
     const nb_json *root;
     nb_spec spec;
@@ -72,29 +76,144 @@ static int resolve_line(nb_json_doc *doc, const char *line, size_t len, nb_spec 
     rc = nb_spec_from_json(&spec, nb_json_get(root, "matrix"), nb_json_get(root, "ops"));
     if (rc)
         return rc;
-    return nb_spec_resolve(&spec, p, hash);
+    return nb_spec_resolve(&spec, p, NULL);
+}
+
+/* Lines are checked one by one and hashed BATCH at a time with
+ * nb_spec_hash_many (multi-buffer SIMD), then written in input order. */
+#define BATCH 256
+
+typedef struct batch {
+    int count;
+    nb_spec specs[BATCH];            /* the valid lines' pruned specs, packed */
+    int valid[BATCH];                /* per line: index into specs, or -1 */
+    char *error[BATCH];              /* per invalid line: its message (malloc'd) */
+    char hashes[BATCH][NB_HASH_HEX + 1];
+} batch;
+
+static int flush_batch(batch *b)
+{
+    int num_specs = 0;
+    for (int i = 0; i < b->count; i++)
+        num_specs += b->valid[i] >= 0;
+    int rc = nb_spec_hash_many(b->specs, (size_t)num_specs, b->hashes);
+    for (int i = 0; i < b->count; i++) {
+        if (b->valid[i] >= 0 && !rc)
+            print_valid(stdout, &b->specs[b->valid[i]], b->hashes[b->valid[i]]);
+        else
+            print_invalid(stdout, b->valid[i] >= 0 ? nb_errmsg() : b->error[i]);
+        free(b->error[i]);
+        b->error[i] = NULL;
+    }
+    b->count = 0;
+    return rc;
+}
+
+/* Line reader on fd 0 that knows when its buffer is empty: before it blocks
+ * for more input, the pending batch is answered, so that a caller talking to
+ * `hash --jsonl` line by line (a coprocess) gets each answer at once, while
+ * piped files are still hashed BATCH lines at a time. */
+typedef struct reader {
+    char buf[1 << 16];
+    size_t pos, end;
+    int eof, error;
+} reader;
+
+static int fill(reader *r, batch *b)
+{
+    struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+    if (b->count && poll(&pfd, 1, 0) == 0) {
+        flush_batch(b);
+        fflush(stdout);
+    }
+    ssize_t n;
+    do
+        n = read(STDIN_FILENO, r->buf, sizeof r->buf);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        r->eof = 1;
+        r->error = n < 0;
+        return 0;
+    }
+    r->pos = 0;
+    r->end = (size_t)n;
+    return 1;
+}
+
+/* Next line without its newline (and a CR before it) into *line; -1 at end. */
+static long read_line(reader *r, batch *b, char **line, size_t *cap)
+{
+    size_t len = 0;
+    for (;;) {
+        if (r->pos == r->end && (r->eof || !fill(r, b)))
+            break;
+        char *start = r->buf + r->pos, *nl = memchr(start, '\n', r->end - r->pos);
+        size_t take = nl ? (size_t)(nl - start) : r->end - r->pos;
+        if (len + take + 1 > *cap) {
+            size_t grown = 2 * (len + take + 1);
+            char *p = realloc(*line, grown);
+            if (!p)
+                return -2;
+            *line = p;
+            *cap = grown;
+        }
+        memcpy(*line + len, start, take);
+        len += take;
+        r->pos += take + (nl != NULL);
+        if (nl) {
+            (*line)[len] = '\0';
+            if (len && (*line)[len - 1] == '\r')
+                (*line)[--len] = '\0';
+            return (long)len;
+        }
+    }
+    if (!len)
+        return -1;
+    (*line)[len] = '\0'; /* last line without a newline */
+    return (long)len;
 }
 
 static int run_jsonl(void)
 {
     nb_json_doc *doc = nb_json_doc_new();
-    if (!doc)
+    batch *b = calloc(1, sizeof *b);
+    reader *r = calloc(1, sizeof *r);
+    if (!doc || !b || !r) {
+        nb_json_doc_free(doc);
+        free(b);
+        free(r);
         return cli_fail("hash", nb_seterr(NB_ENOMEM, "out of memory"));
+    }
     char *line = NULL;
     size_t cap = 0;
     long len;
-    while ((len = cli_getline(&line, &cap, stdin)) >= 0) {
-        nb_spec p;
-        char hash[NB_HASH_HEX + 1];
-        if (resolve_line(doc, line, (size_t)len, &p, hash))
-            print_invalid(stdout, nb_errmsg());
-        else
-            print_valid(stdout, &p, hash);
+    int num_specs = 0, rc = NB_OK;
+    while (!rc && (len = read_line(r, b, &line, &cap)) >= 0) {
+        int i = b->count++;
+        if (check_line(doc, line, (size_t)len, &b->specs[num_specs])) {
+            b->valid[i] = -1;
+            b->error[i] = strdup(nb_errmsg());
+            if (!b->error[i])
+                rc = nb_seterr(NB_ENOMEM, "out of memory");
+        } else {
+            b->valid[i] = num_specs++;
+        }
+        if (b->count == BATCH) {
+            flush_batch(b);
+            num_specs = 0;
+        }
     }
+    if (len == -2)
+        rc = nb_seterr(NB_ENOMEM, "out of memory for a line");
+    flush_batch(b);
+    if (!rc && r->error)
+        rc = nb_seterr(NB_EIO, "reading stdin failed");
     free(line);
+    free(b);
+    free(r);
     nb_json_doc_free(doc);
-    if (ferror(stdin))
-        return cli_fail("hash", nb_seterr(NB_EIO, "reading stdin failed"));
+    if (rc)
+        return cli_fail("hash", rc);
     if (fflush(stdout))
         return cli_fail("hash", nb_seterr(NB_EIO, "writing stdout failed"));
     return NB_OK;

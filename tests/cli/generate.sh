@@ -72,6 +72,11 @@ grep -E '"(00005c142e6f48ac74fdcf73e3439874|28cfc7874f6d200472e1a9dcd8650aa0|1af
 "$NB" generate --max-vertices 6 --threads 1 >"$WORK/t1" 2>/dev/null
 head -64542 "$WORK/all.jsonl" | cmp - "$WORK/t1" || fail "thread count changes the output"
 
+# Round trip: every module of up to 6 vertices hashes to its own hash, and its
+# canonical form is already pruned (hash --jsonl reads generate's lines).
+"$NB" hash --jsonl <"$WORK/t1" | sed -e 's/^{"valid": true, /{/' | cmp - "$WORK/t1" ||
+    fail "generate -> hash --jsonl round trip"
+
 # Verification on 6 vertices: no false collision, same output.
 "$NB" generate --max-vertices 6 --verify-isomorphism >"$WORK/v6" 2>/dev/null
 cmp "$WORK/t1" "$WORK/v6" || fail "verify changes the output"

@@ -76,6 +76,19 @@ cat >"$WORK/want" <<'EOF'
 EOF
 diff -u "$WORK/want" "$WORK/out" || fail "jsonl batch"
 
+# Line by line through a pipe (a coprocess): each answer comes before the
+# next question, although piped input is otherwise hashed in batches.
+coproc HASHER { "$NB" hash --jsonl; }
+hasher_pid=$HASHER_PID
+echo '{"matrix": "0100", "ops": "input,output"}' >&"${HASHER[1]}"
+read -t 20 -r answer <&"${HASHER[0]}" || fail "no answer to the first line"
+[ "$answer" = '{"valid": true, "hash": "043721b9c7fe8c5fad811d47d83132ec", "matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]}' ] || fail "coprocess answer: $answer"
+echo '[1]' >&"${HASHER[1]}"
+read -t 20 -r answer <&"${HASHER[0]}" || fail "no answer to the second line"
+[ "$answer" = '{"valid": false, "error": "line is not a JSON object"}' ] || fail "coprocess answer: $answer"
+exec {HASHER[1]}>&-
+wait "$hasher_pid" || fail "hash --jsonl failed at end of input"
+
 # The public vectors (their lines carry matrix and ops among other keys): the
 # verdict and hash of every line, through the command line.
 VEC="$SHARED/reference/vectors/hash_vectors_public.jsonl"
