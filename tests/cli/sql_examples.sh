@@ -51,4 +51,13 @@ N=$(sqlite3 "$DB" "SELECT count(*) * 6 FROM modules WHERE id % 50 = 7")
 eq "$(ex diverged_runs | wc -l)" "$N" "diverged runs"
 LOW=$("$NB" top "$DB" --by final_test_accuracy --epochs 4 --ascending -n 1 | sed 's/.*"hash": "\([0-9a-f]*\)".*/\1/')
 eq "$(ex diverged_runs | head -1 | cut -d'|' -f1)" "$LOW" "lowest diverged run"
+# The TEMP analytic views work on a read-only database and agree with the rest.
+V() { sqlite3 -readonly -bail "$DB" ".read $SRC/sql/views_analytics.sql" "$1"; }
+eq "$(V 'SELECT hash FROM module_ranks WHERE epochs = 108 AND validation_rank = 1 ORDER BY hash LIMIT 1')" \
+   "$(ex best_modules | head -1 | cut -d'|' -f1)" "module_ranks best"
+eq "$(V 'SELECT count(*), sum(diverged) FROM run_summary')" "15192|$N" "run_summary"
+eq "$(V 'SELECT epochs, runs, modules, diverged_runs FROM budget_summary ORDER BY epochs' | paste -sd' ')" \
+   "4|7596|2532|$((N / 2)) 108|7596|2532|$((N / 2))" "budget_summary"
+eq "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_schema WHERE name IN ('run_summary', 'module_ranks', 'budget_summary')")" 0 \
+   "views are temporary"
 echo ok
