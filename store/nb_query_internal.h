@@ -25,10 +25,6 @@ struct nb_bench {
     int budgets[NB_BENCH_MAX_BUDGETS];
 };
 
-/* NB_OK when `epochs` is a stored budget, else NB_EDOMAIN with the original
- * message listing the budgets ascending. */
-int nb_bench_check_epochs(nb_bench *bench, int epochs);
-
 /* A prepared, cached statement of the handle's database (NB_EDB on error). */
 int nb_bench_stmt(nb_bench *bench, const char *sql, sqlite3_stmt **stmt);
 

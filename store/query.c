@@ -219,7 +219,7 @@ static int budget_known(const nb_bench *bench, int epochs)
 /* Runs are not indexed by budget, so the whole set (a scan) is read only on
  * the error path; a stored budget is confirmed by its first run, which a
  * scan meets at once, and remembered. */
-int nb_bench_check_epochs(nb_bench *bench, int epochs)
+int nb_bench_check_budget(nb_bench *bench, int epochs)
 {
     if (budget_known(bench, epochs))
         return NB_OK;
@@ -371,7 +371,7 @@ int nb_query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfwa
 {
     if (repeat < NB_REPEAT_MEAN)
         return nb_seterr(NB_EUSAGE, "bad repeat %d", repeat);
-    int rc = nb_bench_check_epochs(bench, epochs);
+    int rc = nb_bench_check_budget(bench, epochs);
     if (!rc)
         rc = nb_check_hash_text(hash);
     if (rc)
@@ -401,7 +401,7 @@ int nb_query(nb_bench *bench, const nb_spec *spec, int epochs, int stop_halfway,
              nb_query_result *out)
 {
     /* The original checks the budget before the spec. */
-    int rc = nb_bench_check_epochs(bench, epochs);
+    int rc = nb_bench_check_budget(bench, epochs);
     if (rc)
         return rc;
     char hash[NB_HASH_HEX + 1];

@@ -149,7 +149,7 @@ int nb_top(nb_bench *bench, const nb_top_query *q, nb_top_row *rows, int *count)
                          q->metric ? q->metric : "");
     if (q->limit < 1)
         return nb_seterr(NB_EUSAGE, "top-k needs k >= 1, got %d", q->limit);
-    int rc = nb_bench_check_epochs(bench, q->epochs);
+    int rc = nb_bench_check_budget(bench, q->epochs);
     if (rc)
         return rc;
     char sql[1024];

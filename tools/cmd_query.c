@@ -49,43 +49,24 @@ typedef struct query_opts {
     int epochs, stop_halfway, repeat, counters;
 } query_opts;
 
-static int run_one(nb_bench *b, const query_opts *o, const nb_query_line *line)
+typedef struct query_ctx {
+    nb_bench *bench;
+    const query_opts *opts;
+} query_ctx;
+
+static int answer(void *ctx, const nb_query_line *line, FILE *out)
 {
+    const query_ctx *q = ctx;
+    const query_opts *o = q->opts;
     nb_query_result r;
     int rc = line->is_hash
-                 ? nb_query_hash(b, line->hash, o->epochs, o->stop_halfway, o->repeat, &r)
-                 : nb_query(b, &line->spec, o->epochs, o->stop_halfway, o->repeat, &r);
+                 ? nb_query_hash(q->bench, line->hash, o->epochs, o->stop_halfway, o->repeat, &r)
+                 : nb_query(q->bench, &line->spec, o->epochs, o->stop_halfway, o->repeat, &r);
     if (!rc) {
-        nb_query_result_write_json(stdout, &r);
-        fputc('\n', stdout);
+        nb_query_result_write_json(out, &r);
+        fputc('\n', out);
     }
     return rc;
-}
-
-static int run_jsonl(nb_bench *b, const query_opts *o)
-{
-    nb_json_doc *doc = nb_json_doc_new();
-    if (!doc)
-        return cli_fail("query", nb_seterr(NB_ENOMEM, "out of memory"));
-    char *buf = NULL;
-    size_t cap = 0;
-    long len, number = 0;
-    int first_error = NB_OK;
-    while ((len = cli_getline(&buf, &cap, stdin)) >= 0) {
-        nb_query_line line;
-        number++;
-        int rc = nb_query_line_parse(doc, buf, (size_t)len, &line);
-        if (!rc)
-            rc = run_one(b, o, &line);
-        if (rc) {
-            nb_query_line_write_error(stdout, rc, nb_errmsg(), number);
-            if (!first_error)
-                first_error = rc;
-        }
-    }
-    free(buf);
-    nb_json_doc_free(doc);
-    return first_error;
 }
 
 int cmd_query(int argc, char **argv)
@@ -163,12 +144,19 @@ int cmd_query(int argc, char **argv)
         return cli_fail("query", rc);
     if (seeded)
         nb_bench_seed(b, (int64_t)seed);
+    query_ctx ctx = {b, &o};
     if (jsonl) {
-        /* One snapshot for the whole batch: consistent and much faster. */
+        /* One snapshot for the whole batch: consistent and much faster. The
+         * budget error comes before any spec error (the original's order),
+         * so specs are resolved ahead only when the budget is stored. */
         rc = nb_bench_hold_snapshot(b, 1);
-        rc = rc ? cli_fail(argv[0], rc) : run_jsonl(b, &o);
+        if (rc)
+            cli_fail("query", rc);
+        else
+            rc = nb_query_lines_run(stdin, stdout, nb_bench_check_budget(b, o.epochs) == NB_OK,
+                                    answer, &ctx);
     } else {
-        rc = run_one(b, &o, &line);
+        rc = answer(&ctx, &line, stdout);
         if (rc)
             cli_fail("query", rc);
     }

@@ -39,43 +39,18 @@ static void usage(FILE *out)
             "6 not found, 9 database error. With --jsonl, the code of the first failed line.\n");
 }
 
-static int run_one(nb_bench *b, const nb_query_line *line)
+static int answer(void *ctx, const nb_query_line *line, FILE *out)
 {
+    nb_bench *b = ctx;
     nb_module_stats *s;
     int rc = line->is_hash ? nb_module_stats_by_hash(b, line->hash, &s)
                            : nb_module_stats_by_spec(b, &line->spec, &s);
     if (!rc) {
-        nb_module_stats_write_json(stdout, s);
-        fputc('\n', stdout);
+        nb_module_stats_write_json(out, s);
+        fputc('\n', out);
         nb_module_stats_free(s);
     }
     return rc;
-}
-
-static int run_jsonl(nb_bench *b)
-{
-    nb_json_doc *doc = nb_json_doc_new();
-    if (!doc)
-        return cli_fail("stats", nb_seterr(NB_ENOMEM, "out of memory"));
-    char *buf = NULL;
-    size_t cap = 0;
-    long len, number = 0;
-    int first_error = NB_OK;
-    while ((len = cli_getline(&buf, &cap, stdin)) >= 0) {
-        nb_query_line line;
-        number++;
-        int rc = nb_query_line_parse(doc, buf, (size_t)len, &line);
-        if (!rc)
-            rc = run_one(b, &line);
-        if (rc) {
-            nb_query_line_write_error(stdout, rc, nb_errmsg(), number);
-            if (!first_error)
-                first_error = rc;
-        }
-    }
-    free(buf);
-    nb_json_doc_free(doc);
-    return first_error;
 }
 
 int cmd_stats(int argc, char **argv)
@@ -120,9 +95,12 @@ int cmd_stats(int argc, char **argv)
     if (jsonl) {
         /* One snapshot for the whole batch: consistent and much faster. */
         rc = nb_bench_hold_snapshot(b, 1);
-        rc = rc ? cli_fail(argv[0], rc) : run_jsonl(b);
+        if (rc)
+            cli_fail("stats", rc);
+        else
+            rc = nb_query_lines_run(stdin, stdout, 1, answer, b);
     } else {
-        rc = run_one(b, &line);
+        rc = answer(b, &line, stdout);
         if (rc)
             cli_fail("stats", rc);
     }

@@ -62,6 +62,11 @@ int nb_bench_hold_snapshot(nb_bench *bench, int on);
  * handle. Returns how many there are (at most `cap` are written). */
 int nb_bench_budgets(nb_bench *bench, int *epochs, int cap);
 
+/* NB_OK when `epochs` is a stored budget, else NB_EDOMAIN with the
+ * original's message, "invalid number of epochs, must be one of {4, 12, 36,
+ * 108}" (ascending). What nb_query checks first. */
+int nb_bench_check_budget(nb_bench *bench, int epochs);
+
 /* ---- query ------------------------------------------------------------- */
 
 /* Which repeat a query reads. A value >= 0 is an explicit repeat index. */
