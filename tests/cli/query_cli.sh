@@ -94,6 +94,23 @@ eq "$(sed -n 2p "$W/out" | sed 's/"error": "[^"]*"/E/')" '{E, "code": 3, "line":
 eq "$(sed -n 3p "$W/out")" '{"error": "invalid spec, provided graph is disconnected.", "code": 5, "line": 3}' "domain line"
 eq "$(sed -n 4p "$W/out" | grep -o '"code": 6')" '"code": 6' "not-found line"
 
+# Batches are resolved in blocks of 256 lines: answers stay in input order
+# across blocks, and a bad budget still comes before a bad spec.
+for i in $(seq 1 600); do
+  case $i in
+    256|257|513) echo '{"matrix": "0000", "ops": "input,output"}' ;;
+    *) if [ $((i % 2)) = 0 ]; then echo "{\"hash\": \"$H2\"}"; else echo "{\"matrix\": \"010001000\", \"ops\": \"input,conv3x3-bn-relu,output\"}"; fi ;;
+  esac
+done > "$W/big.jsonl"
+"$NB" query "$DB" --jsonl --repeat 0 < "$W/big.jsonl" > "$W/big.out" || true
+eq "$(wc -l < "$W/big.out")" 600 "600 answers"
+eq "$(grep -n '"error"' "$W/big.out" | cut -d: -f1 | paste -sd,)" "256,257,513" "error lines in place"
+eq "$(sed -n 513p "$W/big.out" | grep -o '"line": [0-9]*')" '"line": 513' "line number across blocks"
+eq "$(sed -n 600p "$W/big.out" | grep -o '"hash": "[0-9a-f]*"')" "\"hash\": \"$H2\"" "last answer"
+eq "$(sed -n 599p "$W/big.out" | grep -o '"hash": "[0-9a-f]*"')" "\"hash\": \"$HCHAIN\"" "spec answer"
+"$NB" query "$DB" --jsonl --epochs 36 < "$W/big.jsonl" > "$W/big36.out" || true
+eq "$(grep -c 'invalid number of epochs, must be one of {4, 108}' "$W/big36.out")" 600 "budget error on every line"
+
 # stats: fixed and computed, repeats in stored order, budgets ascending.
 OUT=$("$NB" stats "$DB" --matrix "$CHAIN" --ops input,conv3x3-bn-relu,output)
 echo "$OUT" | grep -q "^{\"hash\": \"$HCHAIN\", \"fixed\": {\"module_adjacency\": \[\[0, 1, 0\], \[0, 0, 1\], \[0, 0, 0\]\], \"module_operations\": \[\"input\", \"conv3x3-bn-relu\", \"output\"\], \"trainable_parameters\": [0-9]*}, \"computed\": {\"4\": \[{" \
