@@ -83,6 +83,26 @@ grep -q "^{\"hash\": \"$HASH\", \"epochs\": 4, \"repeat\": 0, \"run_id\": 1, \"u
 grep -q '"repeat": 2, "run_id": 3, "unit_repeat": 3' "$WORK/out" || fail "third repeat: $(cat "$WORK/out")"
 [[ ! -e "$WORK/t.db.ckpt/"*.ckpt ]] || fail "checkpoint left behind"
 
+# into a converted dataset: the new run continues its numbering (repeat 3)
+# and every view tells it apart from the dataset's runs
+"$NB" synth "$WORK/s.tfrecord" --modules 1 --budgets 4 --max-vertices 3 >/dev/null 2>&1
+"$NB" convert "$WORK/c.db" "$WORK/s.tfrecord" >/dev/null 2>&1
+H0=043721b9c7fe8c5fad811d47d83132ec # input -> output, the smallest hash of V <= 3
+"$NB" train "$WORK/c.db" --hash $H0 --epochs 4 "${TINY[@]}" --stem-channels 4 >"$WORK/out" 2>/dev/null
+grep -q "\"repeat\": 3," "$WORK/out" || fail "repeat after the dataset's: $(cat "$WORK/out")"
+[[ $(count "$WORK/c.db" "SELECT group_concat(source_kind || repeat) FROM (SELECT source_kind, repeat
+     FROM run_metrics WHERE hash = '$H0' ORDER BY repeat)") == "tfrecord0,tfrecord1,tfrecord2,trainer3" ]] \
+    || fail "run_metrics source_kind"
+[[ $(count "$WORK/c.db" "SELECT group_concat(source_kind || repeats) FROM (SELECT source_kind, repeats
+     FROM module_stats WHERE hash = '$H0' ORDER BY source_kind)") == "dataset3,trainer1" ]] \
+    || fail "module_stats source_kind"
+[[ $(count "$WORK/c.db" "SELECT trainable_parameters FROM modules") == 882570 ]] || fail "module params"
+# --all-missing: nothing at 4 epochs (the dataset has runs), the module at 2
+"$NB" train "$WORK/c.db" --all-missing --epochs 4 "${TINY[@]}" --stem-channels 4 >"$WORK/out" 2>/dev/null
+[[ ! -s "$WORK/out" ]] || fail "--all-missing trained a module with runs"
+"$NB" train "$WORK/c.db" --all-missing --epochs 2 "${TINY[@]}" --stem-channels 4 >"$WORK/out" 2>/dev/null
+grep -q "^{\"hash\": \"$H0\", \"epochs\": 2, \"repeat\": 0," "$WORK/out" || fail "--all-missing at 2"
+
 # a long run (200 steps) stopped by a signal once its first checkpoint exists
 LONG=(--epochs 40 "${TINY[@]}")
 start_long() {
