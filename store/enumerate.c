@@ -8,6 +8,7 @@
  * each digest is the canonical representative. */
 #include "nasbench/enumerate.h"
 #include "nasbench/error.h"
+#include "nb_enum_classes.h"
 #include "nb_hash.h"
 #include "nb_md5.h"
 
@@ -26,6 +27,7 @@ void nb_enum_options_default(nb_enum_options *options)
     options->max_edges = NB_SPACE_MAX_EDGES;
     options->verify_isomorphism = 0;
     options->threads = 0;
+    options->hash_every_graph = 0;
 }
 
 /* ---- the set of digests ----------------------------------------------- */
@@ -141,18 +143,59 @@ static void *hash_worker(void *arg)
     return NULL;
 }
 
-static int hash_window(window *w, int threads)
+/* Run fn(arg) on `threads` threads (this one included) and wait for all. */
+static void run_parallel(void *(*fn)(void *), void *arg, int threads)
 {
     pthread_t tid[MAX_THREADS];
     int started = 0;
-    atomic_init(&w->next, 0);
     for (; started < threads - 1; started++)
-        if (pthread_create(&tid[started], NULL, hash_worker, w))
+        if (pthread_create(&tid[started], NULL, fn, arg))
             break; /* fewer threads is still correct */
-    hash_worker(w);
+    fn(arg);
     for (int t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
-    return NB_OK;
+}
+
+/* ---- hashing by isomorphism class ------------------------------------- */
+
+typedef struct class_work {
+    const nb_enum_classes *cl;
+    const uint32_t *bits;
+    const int8_t *labels;    /* every labelling, num_labellings x n */
+    uint8_t (*digests)[16];  /* per class, per labelling */
+    atomic_int next;
+} class_work;
+
+/* One class: hash the smallest labelling of each orbit of its
+ * representative, then give every labelling its orbit's digest. */
+static void hash_class(const class_work *w, int k)
+{
+    const nb_enum_classes *cl = w->cl;
+    int n = cl->n, L = cl->num_labellings, m = 0;
+    const int *orbit = cl->orbit_rep + (size_t)k * (size_t)L;
+    int8_t labels[729 * NB_ENUM_MAX_VERTICES];
+    uint8_t digests[729][16];
+    int slot[729];
+    for (int l = 0; l < L; l++)
+        if (orbit[l] == l) {
+            memcpy(labels + (size_t)m * (size_t)n, w->labels + (size_t)l * (size_t)n, (size_t)n);
+            slot[l] = m++;
+        }
+    uint16_t succ[NB_MAX_VERTICES];
+    succ_of_bits(n, w->bits[cl->rep[k]], succ);
+    nb_hash_graph_batch(n, succ, m, labels, digests);
+    uint8_t(*out)[16] = w->digests + (size_t)k * (size_t)L;
+    for (int l = 0; l < L; l++)
+        memcpy(out[l], digests[slot[orbit[l]]], 16);
+}
+
+static void *class_worker(void *arg)
+{
+    class_work *w = arg;
+    int k;
+    while ((k = atomic_fetch_add(&w->next, 1)) < w->cl->num_classes)
+        hash_class(w, k);
+    return NULL;
 }
 
 /* ---- the walk in generator order --------------------------------------- */
@@ -262,6 +305,59 @@ static int list_matrices(int n, int max_edges, uint32_t **out, int *count)
     return NB_OK;
 }
 
+/* Hash every labelled graph (like the original), a window at a time. */
+static int walk_every_graph(run *r, int n, const uint32_t *mats, int num_mats, int L, int threads)
+{
+    int rc = NB_OK;
+    r->stats.hashed = (int64_t)num_mats * L;
+    int per_window = WINDOW_LABELLED / L > 0 ? WINDOW_LABELLED / L : 1;
+    size_t cap = (size_t)(per_window < num_mats ? per_window : num_mats) * (size_t)L;
+    uint8_t(*digests)[16] = malloc((cap ? cap : 1) * 16);
+    if (!digests)
+        return nb_seterr(NB_ENOMEM, "enumerate: out of memory for %zu digests", cap);
+    for (int first = 0; first < num_mats && !rc; first += per_window) {
+        window w = {n, L, mats + first, num_mats - first, r->labels, digests, 0};
+        if (w.num_matrices > per_window)
+            w.num_matrices = per_window;
+        atomic_init(&w.next, 0);
+        run_parallel(hash_worker, &w, threads);
+        for (int i = 0; i < w.num_matrices && !rc; i++)
+            for (int l = 0; l < L && !rc; l++)
+                rc = visit(r, n, w.bits[i], l, digests[(size_t)i * (size_t)L + (size_t)l]);
+    }
+    free(digests);
+    return rc;
+}
+
+/* One hash per labelled graph up to isomorphism (nb_enum_classes.h), then
+ * the walk in generator order with every digest looked up in its class. */
+static int walk_by_class(run *r, int n, const uint32_t *mats, int num_mats, int L, int threads)
+{
+    nb_enum_classes cl;
+    int rc = nb_enum_classify(n, mats, num_mats, &cl);
+    if (rc)
+        return rc;
+    class_work w = {&cl, mats, r->labels, NULL, 0};
+    w.digests = malloc(((size_t)cl.num_classes * (size_t)L + 1) * 16);
+    if (!w.digests) {
+        nb_enum_classes_free(&cl);
+        return nb_seterr(NB_ENOMEM, "enumerate: out of memory for %d classes", cl.num_classes);
+    }
+    atomic_init(&w.next, 0);
+    run_parallel(class_worker, &w, threads);
+    for (size_t k = 0; k < (size_t)cl.num_classes * (size_t)L; k++)
+        r->stats.hashed += cl.orbit_rep[k] == (int)(k % (size_t)L);
+    for (int i = 0; i < num_mats && !rc; i++) {
+        const uint8_t(*d)[16] = (const uint8_t(*)[16])(w.digests + (size_t)cl.class_of[i] * (size_t)L);
+        int identity = cl.rep[cl.class_of[i]] == i;
+        for (int l = 0; l < L && !rc; l++)
+            rc = visit(r, n, mats[i], l, d[identity ? l : nb_enum_relabel(n, l, cl.sigma[i])]);
+    }
+    free(w.digests);
+    nb_enum_classes_free(&cl);
+    return rc;
+}
+
 static int one_vertex_count(run *r, int n, int threads)
 {
     uint32_t *mats = NULL;
@@ -275,23 +371,8 @@ static int one_vertex_count(run *r, int n, int threads)
     r->stats.graphs = num_mats;
     r->stats.labelled_graphs = (int64_t)num_mats * L;
 
-    int per_window = WINDOW_LABELLED / L > 0 ? WINDOW_LABELLED / L : 1;
-    size_t cap = (size_t)(per_window < num_mats ? per_window : num_mats) * (size_t)L;
-    uint8_t(*digests)[16] = malloc((cap ? cap : 1) * 16);
-    if (!digests) {
-        free(mats);
-        return nb_seterr(NB_ENOMEM, "enumerate: out of memory for %zu digests", cap);
-    }
-    for (int first = 0; first < num_mats && !rc; first += per_window) {
-        window w = {n, L, mats + first, num_mats - first, r->labels, digests, 0};
-        if (w.num_matrices > per_window)
-            w.num_matrices = per_window;
-        rc = hash_window(&w, threads);
-        for (int i = 0; i < w.num_matrices && !rc; i++)
-            for (int l = 0; l < L && !rc; l++)
-                rc = visit(r, n, w.bits[i], l, digests[(size_t)i * (size_t)L + (size_t)l]);
-    }
-    free(digests);
+    rc = r->opt->hash_every_graph ? walk_every_graph(r, n, mats, num_mats, L, threads)
+                                  : walk_by_class(r, n, mats, num_mats, L, threads);
     free(mats);
     if (!rc && r->cb->on_vertex_count)
         rc = r->cb->on_vertex_count(r->cb->ctx, &r->stats);

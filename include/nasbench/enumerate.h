@@ -25,6 +25,10 @@ typedef struct nb_enum_options {
     int max_edges;          /* >= 1; the space uses 9 */
     int verify_isomorphism; /* test every hash collision for exact isomorphism */
     int threads;            /* hashing threads; 0 = one per online CPU */
+    /* 0 (default): hash one labelled graph per isomorphism class and copy
+     * its digest to the renumbered variants (exact, about 3x less work);
+     * 1: hash every labelled graph like the original (for cross-checks). */
+    int hash_every_graph;
 } nb_enum_options;
 
 /* The space of the dataset: 7 vertices, 9 edges, no verification, all CPUs. */
@@ -38,6 +42,8 @@ typedef struct nb_enum_vertex_stats {
     int64_t new_unique;        /* hashes first seen at this vertex count */
     int64_t cumulative_unique; /* hashes seen so far */
     int64_t false_collisions;  /* verify only: equal hash, not isomorphic */
+    int64_t hashed;            /* labelled graphs actually hashed (the others are
+                                * renumberings of these, see hash_every_graph) */
 } nb_enum_vertex_stats;
 
 /* A new module: its canonical spec (pruned form, ops as names) and hash.
