@@ -188,10 +188,10 @@ static int check_session(const nb_train_work *work, const nb_train_options *o)
  * 53 bits so that it survives JSON readers that use doubles. */
 static uint64_t unit_seed(uint64_t seed, const char *hash, int epochs, int unit_repeat)
 {
-    uint64_t h = strtoull((char[17]){hash[0], hash[1], hash[2], hash[3], hash[4], hash[5],
-                                     hash[6], hash[7], hash[8], hash[9], hash[10], hash[11],
-                                     hash[12], hash[13], hash[14], hash[15], 0},
-                          NULL, 16);
+    char head[17]; /* the first 64 bits of the module hash */
+    memcpy(head, hash, 16);
+    head[16] = '\0';
+    uint64_t h = strtoull(head, NULL, 16);
     return nb_mix64(nb_mix64(seed, h), (uint64_t)epochs * 1000003u + (uint64_t)unit_repeat) >> 11;
 }
 
