@@ -77,6 +77,10 @@ head -64542 "$WORK/all.jsonl" | cmp - "$WORK/t1" || fail "thread count changes t
 "$NB" hash --jsonl <"$WORK/t1" | sed -e 's/^{"valid": true, /{/' | cmp - "$WORK/t1" ||
     fail "generate -> hash --jsonl round trip"
 
+# Hashing every labelled graph gives the same bytes.
+"$NB" generate --max-vertices 6 --hash-every-graph >"$WORK/e6" 2>/dev/null
+cmp "$WORK/t1" "$WORK/e6" || fail "--hash-every-graph changes the output"
+
 # Verification on 6 vertices: no false collision, same output.
 "$NB" generate --max-vertices 6 --verify-isomorphism >"$WORK/v6" 2>/dev/null
 cmp "$WORK/t1" "$WORK/v6" || fail "verify changes the output"
