@@ -59,7 +59,8 @@ void nb_bench_seed(nb_bench *bench, int64_t seed);
 int nb_bench_hold_snapshot(nb_bench *bench, int on);
 
 /* The budgets (epochs) present in the database, ascending. Computed once per
- * handle. Returns how many there are (at most `cap` are written). */
+ * handle (a scan of the runs). Returns how many there are (at most `cap` are
+ * written), or -1 on a database error (message in nb_errmsg()). */
 int nb_bench_budgets(nb_bench *bench, int *epochs, int cap);
 
 /* NB_OK when `epochs` is a stored budget, else NB_EDOMAIN with the
@@ -214,7 +215,10 @@ typedef struct nb_top_query {
 } nb_top_query;
 
 /* The best `limit` runs (or modules, with mean) at a budget by a metric;
- * ties broken by hash then repeat. Rows are written to rows[0..*count). */
+ * ties broken by hash then repeat. `rows` (the caller's) must have room for
+ * query->limit rows; rows[0..*count) are written. Runs whose metric is NULL
+ * are left out. NB_EUSAGE for an unknown metric or limit < 1, NB_EDOMAIN for
+ * a budget not stored. */
 int nb_top(nb_bench *bench, const nb_top_query *query, nb_top_row *rows, int *count);
 
 /* ---- JSON output (shortest round-trip doubles, NaN as null) ------------- */
