@@ -130,7 +130,12 @@ static int run(nb_bench *bench)
     b.epochs = budgets[n - 1];
     b.left = 10;
     nb_bench_reset_budget_counters(bench);
+    /* A search loop reads one snapshot: no file locking per query. */
+    rc = nb_bench_hold_snapshot(bench, 1);
+    if (rc)
+        return rc;
     rc = nb_module_foreach(bench, NULL, spend, &b);
+    nb_bench_hold_snapshot(bench, 0);
     if (rc && rc != 1)
         return rc;
     double t;
