@@ -138,6 +138,11 @@ static void test_learns_and_writes_the_run(void **state)
     nb_train_work w = {0};
     add_spec(&w, chain, chain_ops);
     nb_db *db;
+    /* the module is there without its parameter count, as a generated list */
+    assert_int_equal(nb_db_open(nb_test_tmp("one.db"), NB_OPEN_CREATE, &db), NB_OK);
+    assert_int_equal(nb_db_add_module(db, w.hashes[0], "010001000", chain_ops, 3, 2, -1, NULL),
+                     NB_OK);
+    nb_db_close(db);
     results = 0;
     assert_int_equal(session("one.db", &o, &w, &db), NB_OK);
     assert_int_equal(results, 1);
@@ -162,7 +167,12 @@ static void test_learns_and_writes_the_run(void **state)
     /* the database: module, run, 3 evaluations, a trainer source */
     assert_int_equal(q(db, "SELECT count(*) FROM runs"), 1);
     assert_int_equal(q(db, "SELECT count(*) FROM evaluations"), 3);
-    assert_int_equal(q(db, "SELECT count(*) FROM modules WHERE trainable_parameters IS NOT NULL"), 1);
+    /* the full network's count (section 6.5), not the tiny network's */
+    assert_int_equal(q(db, "SELECT trainable_parameters FROM modules"), 1920138);
+    assert_int_equal(last.trainable_parameters,
+                     q(db, "SELECT json_extract(config, '$.network_trainable_parameters')"
+                           " FROM sources"));
+    assert_true(last.trainable_parameters < 10000);
     assert_int_equal(q(db, "SELECT count(*) FROM run_metrics WHERE source_kind = 'trainer'"
                            " AND epochs = 6 AND repeat = 0 AND final_test_accuracy > 0.6"),
                      1);

@@ -118,6 +118,25 @@ static int unit_done(nb_db *db, const char *key, const char *hash, int epochs, i
     return rc;
 }
 
+/* A module stored without its parameter count (a generated list) gets the
+ * full network's, which the formula of the spec core gives exactly. */
+static int fill_module_params(nb_db *db, int64_t module_id, int64_t params)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "UPDATE modules SET trainable_parameters = ?1"
+                        " WHERE id = ?2 AND trainable_parameters IS NULL",
+                        &st);
+    if (rc != NB_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, params);
+    sqlite3_bind_int64(st, 2, module_id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = nb_seterr(NB_EDB, "filling a parameter count: %s", sqlite3_errmsg(nb_db_sqlite(db)));
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int store_run_tx(nb_db *db, const nb_spec *pruned, const nb_train_options *o,
                         const char *config, nb_train_result *res)
 {
@@ -132,9 +151,15 @@ static int store_run_tx(nb_db *db, const nb_spec *pruned, const nb_train_options
     if (rc == NB_OK)
         rc = nb_db_add_module(db, res->hash, bits, ops, pruned->num_vertices,
                               nb_spec_num_edges(pruned), params, &module_id);
+    if (rc == NB_OK && params >= 0)
+        rc = fill_module_params(db, module_id, params);
     if (rc != NB_OK)
         return rc;
-    nb_run run = {module_id, source_id, o->epochs, -1, 1, res->total_time, 1,
+    /* A reduced network's count must never become the module's (the store
+     * fills an unknown module count from the run's): record it only when
+     * the network trained is the original's. */
+    int full_network = params >= 0 && res->trainable_parameters == params;
+    nb_run run = {module_id, source_id, o->epochs, -1, 1, res->total_time, full_network,
                   res->trainable_parameters, res->num_evaluations, res->evaluations};
     if ((rc = nb_db_add_run(db, &run, &res->run_id)) != NB_OK)
         return rc;
