@@ -273,35 +273,58 @@ static int fill_labellings(int8_t *labels, int n)
     return count;
 }
 
+/* The kept matrices, collected in ascending `bits` order. Column y of the
+ * matrix (the edges into vertex y) is the bit field starting at y(y-1)/2, and
+ * higher columns are more significant, so choosing the columns from the last
+ * one down, each in ascending order, lists the patterns in ascending order.
+ * Every column must be non-empty (each vertex but the input has a
+ * predecessor), which prunes the search to a tiny part of 2^(n(n-1)/2). */
+typedef struct matrix_list {
+    int n, max_edges;
+    uint32_t *list;
+    size_t len, cap;
+} matrix_list;
+
+static int add_columns(matrix_list *m, int y, uint32_t bits, int edges)
+{
+    if (y == 0) {
+        uint16_t succ[NB_MAX_VERTICES];
+        succ_of_bits(m->n, bits, succ);
+        if (!full_dag(m->n, succ))
+            return NB_OK;
+        if (m->len == m->cap) {
+            size_t cap = m->cap ? 2 * m->cap : 1024;
+            uint32_t *grown = realloc(m->list, cap * sizeof *grown);
+            if (!grown)
+                return nb_seterr(NB_ENOMEM, "enumerate: out of memory");
+            m->list = grown;
+            m->cap = cap;
+        }
+        m->list[m->len++] = bits;
+        return NB_OK;
+    }
+    for (uint32_t c = 1; c < (1u << y); c++) {
+        int e = edges + __builtin_popcount(c);
+        if (e + (y - 1) > m->max_edges) /* the lower columns need an edge each */
+            continue;
+        int rc = add_columns(m, y - 1, bits | c << (y * (y - 1) / 2), e);
+        if (rc)
+            return rc;
+    }
+    return NB_OK;
+}
+
 /* All kept matrices of n vertices, ascending bits; *out is malloc'd. */
 static int list_matrices(int n, int max_edges, uint32_t **out, int *count)
 {
-    size_t cap = 1024, len = 0;
-    uint32_t *list = malloc(cap * sizeof *list);
-    if (!list)
-        return nb_seterr(NB_ENOMEM, "enumerate: out of memory");
-    uint64_t end = (uint64_t)1 << (n * (n - 1) / 2);
-    for (uint64_t bits = 0; bits < end; bits++) {
-        int edges = __builtin_popcountll(bits);
-        if (edges > max_edges || edges < n - 1)
-            continue;
-        uint16_t succ[NB_MAX_VERTICES];
-        succ_of_bits(n, (uint32_t)bits, succ);
-        if (!full_dag(n, succ))
-            continue;
-        if (len == cap) {
-            uint32_t *grown = realloc(list, 2 * cap * sizeof *list);
-            if (!grown) {
-                free(list);
-                return nb_seterr(NB_ENOMEM, "enumerate: out of memory");
-            }
-            list = grown;
-            cap *= 2;
-        }
-        list[len++] = (uint32_t)bits;
+    matrix_list m = {n, max_edges, NULL, 0, 0};
+    int rc = add_columns(&m, n - 1, 0, 0);
+    if (rc) {
+        free(m.list);
+        return rc;
     }
-    *out = list;
-    *count = (int)len;
+    *out = m.list;
+    *count = (int)m.len;
     return NB_OK;
 }
 
