@@ -230,6 +230,8 @@ static int write_batches(job *j, nb_conv_pipe *pipe, nb_conv_writer *w)
                 nb_preferr(rc, "%s: record %lld at byte %llu", j->path,
                            (long long)b->items[i].index, (unsigned long long)b->items[i].offset);
         }
+        if (!rc && (rc = nb_conv_flush(w))) /* pending runs point into this batch */
+            nb_preferr(rc, "%s", j->path);
         if (!rc && j->opt->interrupt && *j->opt->interrupt)
             rc = nb_seterr(NB_EINTR, "%s: interrupted; nothing of this file was stored", j->path);
         if (!rc && b->status)

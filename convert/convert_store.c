@@ -139,13 +139,32 @@ int nb_conv_write_item(nb_conv_writer *w, const nb_conv_item *it)
             return NB_OK;
         }
     }
-    int64_t run_id;
-    rc = nb_db_add_run(w->db, &run, &run_id);
-    if (!rc && !rebuildable(w, it)) {
-        rc = nb_db_add_raw_record(w->db, run_id, it->payload, it->payload_len);
+    int k = w->npending++;
+    w->pending[k] = run;
+    w->pending_item[k] = it;
+    w->pending_raw[k] = !rebuildable(w, it);
+    return w->npending == NB_CONV_PENDING ? nb_conv_flush(w) : NB_OK;
+}
+
+int nb_conv_flush(nb_conv_writer *w)
+{
+    int n = w->npending;
+    w->npending = 0;
+    if (n == 0)
+        return NB_OK;
+    int64_t ids[NB_CONV_PENDING];
+    int rc = nb_db_add_runs(w->db, w->pending, n, ids);
+    if (rc)
+        return nb_preferr(rc, "records %lld to %lld", (long long)w->pending_item[0]->index,
+                          (long long)w->pending_item[n - 1]->index);
+    for (int i = 0; !rc && i < n; i++) {
+        if (!w->pending_raw[i])
+            continue;
+        const nb_conv_item *it = w->pending_item[i];
+        rc = nb_db_add_raw_record(w->db, ids[i], it->payload, it->payload_len);
         w->report->raw_records++;
     }
     if (!rc)
-        w->report->runs_added++;
+        w->report->runs_added += n;
     return rc;
 }

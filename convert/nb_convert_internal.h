@@ -86,6 +86,9 @@ void nb_conv_release(nb_conv_pipe *p, nb_conv_batch *b);
 /* Tell the parser to stop (writer error or interrupt). */
 void nb_conv_stop(nb_conv_pipe *p);
 
+/* Runs the writer collects before one nb_db_add_runs call. */
+#define NB_CONV_PENDING 64
+
 /* The writer's state for one file. */
 typedef struct nb_conv_writer {
     nb_db *db;
@@ -99,10 +102,17 @@ typedef struct nb_conv_writer {
     char *adjacency, *operations;
     int has_params;
     int64_t params;
+    /* runs waiting for nb_conv_flush; they point into the current batch */
+    nb_run pending[NB_CONV_PENDING];
+    const nb_conv_item *pending_item[NB_CONV_PENDING];
+    int pending_raw[NB_CONV_PENDING];
+    int npending;
 } nb_conv_writer;
 
-/* Store one item (or count / reject it if bad). */
+/* Store one item (or count / reject it if bad). The run may wait in the
+ * writer: call nb_conv_flush before the item's batch is given back. */
 int nb_conv_write_item(nb_conv_writer *w, const nb_conv_item *it);
+int nb_conv_flush(nb_conv_writer *w);
 void nb_conv_writer_free(nb_conv_writer *w);
 
 #endif

@@ -185,6 +185,8 @@ int nb_db_close(nb_db *db)
             c = next;
         }
     }
+    free(db->sql_runs_batch);
+    free(db->sql_evals_batch);
     int rc = NB_OK;
     if (db->conn) {
         if (!sqlite3_get_autocommit(db->conn))

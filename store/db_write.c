@@ -9,7 +9,7 @@
 #include "nasbench/error.h"
 #include "nb_db_internal.h"
 
-static int step_done(nb_db *db, sqlite3_stmt *st, const char *what)
+int nb_db_step_done(nb_db *db, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -26,13 +26,13 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-static void cache_module(nb_db *db, int64_t module_id);
-
 void nb_db_write_cache_reset(nb_db *db)
 {
     db->repeat_module = 0;
     db->repeat_count = 0;
     db->module_is_new = 0;
+    db->new_count = 0;
+    db->next_run_id = 0;
 }
 
 int nb_db_add_source(nb_db *db, const nb_source *source, int64_t *source_id)
@@ -52,7 +52,7 @@ int nb_db_add_source(nb_db *db, const nb_source *source, int64_t *source_id)
         sqlite3_bind_int64(st, 4, source->record_count);
     sqlite3_bind_text(st, 5, NB_VERSION, -1, SQLITE_STATIC);
     bind_text_or_null(st, 6, source->config);
-    rc = step_done(db, st, "adding a source");
+    rc = nb_db_step_done(db, st, "adding a source");
     if (!rc && source_id)
         *source_id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
     return rc;
@@ -91,18 +91,14 @@ int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const c
     sqlite3_bind_int(st, 5, num_edges);
     if (trainable_parameters >= 0)
         sqlite3_bind_int64(st, 6, trainable_parameters);
-    rc = step_done(db, st, "adding a module");
+    rc = nb_db_step_done(db, st, "adding a module");
     if (rc)
         return rc;
     int64_t id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
     if (module_id)
         *module_id = id;
-    if (!sqlite3_get_autocommit(nb_db_sqlite(db))) {
-        /* No run can reference it yet: its repeats start at 0. */
-        cache_module(db, id);
-        db->module_is_new = 1;
-        db->module_has_params = trainable_parameters >= 0;
-    }
+    if (!sqlite3_get_autocommit(nb_db_sqlite(db)) && db->new_count < NB_DB_NEW_RING)
+        db->new_modules[db->new_count++] = id; /* no run can reference it yet */
     return NB_OK;
 }
 
@@ -174,6 +170,13 @@ static void cache_module(nb_db *db, int64_t module_id)
     db->repeat_count = 0;
     db->module_has_params = -1;
     db->module_is_new = 0;
+    for (int i = db->new_count - 1; i >= 0; i--) {
+        if (db->new_modules[i] == module_id) {
+            db->module_is_new = 1;
+            db->new_modules[i] = db->new_modules[--db->new_count];
+            break;
+        }
+    }
 }
 
 /* Whether the cached module has a parameter count (read on first need). */
@@ -244,8 +247,8 @@ static void bind_opt(sqlite3_stmt *st, int i, unsigned present, unsigned bit, do
         sqlite3_bind_null(st, i);
 }
 
-static void bind_evaluation(sqlite3_stmt *st, int at, int64_t run_id, int checkpoint,
-                            const nb_evaluation *e)
+void nb_db_bind_evaluation(sqlite3_stmt *st, int at, int64_t run_id, int checkpoint,
+                           const nb_evaluation *e)
 {
     sqlite3_bind_int64(st, at, run_id);
     sqlite3_bind_int(st, at + 1, checkpoint);
@@ -275,58 +278,105 @@ static int insert_evaluations(nb_db *db, const nb_run *run, int64_t run_id)
         if (rc)
             return rc;
         for (int i = 0; i < 3; i++)
-            bind_evaluation(st, 10 * (i + 1) + 1, run_id, i, &run->evaluations[i]);
-        return step_done(db, st, "adding evaluations");
+            nb_db_bind_evaluation(st, 10 * (i + 1) + 1, run_id, i, &run->evaluations[i]);
+        return nb_db_step_done(db, st, "adding evaluations");
     }
     rc = nb_db_stmt(db, NB_EVAL_COLUMNS NB_EVAL_ROW(1), &st);
     for (int i = 0; !rc && i < run->num_evaluations; i++) {
-        bind_evaluation(st, 11, run_id, i, &run->evaluations[i]);
-        rc = step_done(db, st, "adding an evaluation");
+        nb_db_bind_evaluation(st, 11, run_id, i, &run->evaluations[i]);
+        rc = nb_db_step_done(db, st, "adding an evaluation");
     }
     return rc;
 }
 
-static int insert_run(nb_db *db, const nb_run *run, int64_t *run_id)
+const char nb_db_sql_run_row[] =
+    "INSERT INTO runs(id, module_id, epochs, repeat, total_time, source_id, fingerprint)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)";
+const char nb_db_sql_eval_row[] = NB_EVAL_COLUMNS NB_EVAL_ROW(1);
+
+int nb_db_repeat_cached(const nb_db *db, int64_t module_id, int epochs)
+{
+    if (db->repeat_module != module_id)
+        return 0;
+    for (int i = 0; i < db->repeat_count; i++)
+        if (db->repeat_epochs[i] == epochs)
+            return 1;
+    return 0;
+}
+
+int nb_db_resolve_run(nb_db *db, const nb_run *run, int64_t *id, int *repeat)
 {
     cache_module(db, run->module_id);
-    int slot = 0, repeat = run->repeat;
+    int slot = 0;
     int rc = repeat_slot(db, run->module_id, run->epochs, &slot);
     if (rc)
         return rc;
-    if (repeat < 0)
-        repeat = db->repeat_next[slot];
-    sqlite3_stmt *st;
-    rc = nb_db_stmt(db,
-                    "INSERT INTO runs(module_id, epochs, repeat, total_time, source_id,"
-                    " fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, run->module_id);
-    sqlite3_bind_int(st, 2, run->epochs);
-    sqlite3_bind_int(st, 3, repeat);
-    bind_opt(st, 4, run->has_total_time, 1, run->total_time);
-    sqlite3_bind_int64(st, 5, run->source_id);
-    sqlite3_bind_int64(st, 6, nb_db_run_fingerprint(run));
-    rc = step_done(db, st, "adding a run");
-    if (rc)
-        return rc;
-    if (repeat >= db->repeat_next[slot])
-        db->repeat_next[slot] = repeat + 1;
-    int64_t id = sqlite3_last_insert_rowid(nb_db_sqlite(db));
-    rc = insert_evaluations(db, run, id);
-    int known = 1;
-    if (!rc && run->has_trainable_parameters)
-        rc = module_params_known(db, &known);
-    if (!rc && !known) {
-        rc = nb_db_stmt(db, "UPDATE modules SET trainable_parameters = ?1 WHERE id = ?2", &st);
-        if (!rc) {
-            sqlite3_bind_int64(st, 1, run->trainable_parameters);
-            sqlite3_bind_int64(st, 2, run->module_id);
-            rc = step_done(db, st, "setting the parameter count");
-            db->module_has_params = 1;
-        }
+    *repeat = run->repeat < 0 ? db->repeat_next[slot] : run->repeat;
+    if (*repeat >= db->repeat_next[slot])
+        db->repeat_next[slot] = *repeat + 1;
+    if (db->next_run_id == 0) {
+        /* Ids are given here, not by SQLite, so that a multi-row INSERT
+         * knows every id it made. */
+        sqlite3_stmt *st;
+        rc = nb_db_stmt(db, "SELECT coalesce(max(id), 0) + 1 FROM runs", &st);
+        if (rc)
+            return rc;
+        int step = sqlite3_step(st);
+        db->next_run_id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (step != SQLITE_ROW)
+            return nb_seterr(NB_EDB, "adding a run: %s", sqlite3_errmsg(nb_db_sqlite(db)));
     }
+    *id = db->next_run_id++;
+    return NB_OK;
+}
+
+void nb_db_bind_run(sqlite3_stmt *st, int at, const nb_run *run, int64_t id, int repeat)
+{
+    sqlite3_bind_int64(st, at, id);
+    sqlite3_bind_int64(st, at + 1, run->module_id);
+    sqlite3_bind_int(st, at + 2, run->epochs);
+    sqlite3_bind_int(st, at + 3, repeat);
+    bind_opt(st, at + 4, run->has_total_time, 1, run->total_time);
+    sqlite3_bind_int64(st, at + 5, run->source_id);
+    sqlite3_bind_int64(st, at + 6, nb_db_run_fingerprint(run));
+}
+
+int nb_db_run_params(nb_db *db, const nb_run *run)
+{
+    int known = 1, rc = NB_OK;
+    if (run->has_trainable_parameters) {
+        cache_module(db, run->module_id);
+        rc = module_params_known(db, &known);
+    }
+    if (rc || known)
+        return rc;
+    sqlite3_stmt *st;
+    rc = nb_db_stmt(db, "UPDATE modules SET trainable_parameters = ?1 WHERE id = ?2", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run->trainable_parameters);
+    sqlite3_bind_int64(st, 2, run->module_id);
+    db->module_has_params = 1;
+    return nb_db_step_done(db, st, "setting the parameter count");
+}
+
+static int insert_run(nb_db *db, const nb_run *run, int64_t *run_id)
+{
+    int64_t id;
+    int repeat;
+    int rc = nb_db_resolve_run(db, run, &id, &repeat);
+    sqlite3_stmt *st;
+    if (!rc)
+        rc = nb_db_stmt(db, nb_db_sql_run_row, &st);
+    if (rc)
+        return rc;
+    nb_db_bind_run(st, 1, run, id, repeat);
+    rc = nb_db_step_done(db, st, "adding a run");
+    if (!rc)
+        rc = insert_evaluations(db, run, id);
+    if (!rc)
+        rc = nb_db_run_params(db, run);
     if (!rc && run_id)
         *run_id = id;
     return rc;
@@ -438,5 +488,5 @@ int nb_db_add_raw_record(nb_db *db, int64_t run_id, const void *payload, size_t 
         return rc;
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_blob64(st, 2, payload, len, SQLITE_TRANSIENT);
-    return step_done(db, st, "storing a raw record");
+    return nb_db_step_done(db, st, "storing a raw record");
 }

@@ -20,6 +20,11 @@ typedef struct nb_db_cached {
 #define NB_DB_STMT_BUCKETS 64
 #define NB_DB_STMT_RECENT 32
 #define NB_DB_REPEAT_SLOTS 8
+#define NB_DB_NEW_RING 256
+/* Runs per multi-row INSERT in nb_db_add_runs, and evaluations per
+ * multi-row INSERT (three per run, as in the dataset). */
+#define NB_DB_RUN_BATCH 16
+#define NB_DB_EVAL_BATCH (3 * NB_DB_RUN_BATCH)
 
 struct nb_db {
     sqlite3 *conn;
@@ -34,6 +39,13 @@ struct nb_db {
     int64_t repeat_module;
     int module_has_params;           /* its trainable_parameters is not NULL (-1: not read) */
     int module_is_new;               /* inserted in this transaction: no runs yet */
+    /* Modules inserted in this transaction that have no run yet (their
+     * repeats start at 0 without a query); a module leaves the ring when it
+     * becomes the cached module. Overflow only costs queries. */
+    int64_t new_modules[NB_DB_NEW_RING];
+    int new_count;
+    int64_t next_run_id;             /* 0: read max(id) + 1 on first need */
+    char *sql_runs_batch, *sql_evals_batch; /* multi-row INSERTs (db_write_batch.c) */
     int repeat_count;
     int repeat_epochs[NB_DB_REPEAT_SLOTS];
     int repeat_next[NB_DB_REPEAT_SLOTS];
@@ -67,5 +79,25 @@ int nb_db_exec(nb_db *db, const char *sql, const char *what);
 
 /* Forget the per-transaction caches of the write path (db_write.c). */
 void nb_db_write_cache_reset(nb_db *db);
+
+/* Shared by db_write.c and db_write_batch.c. */
+int nb_db_step_done(nb_db *db, sqlite3_stmt *st, const char *what);
+/* Give `run` its id and repeat (the next free one when run->repeat < 0),
+ * advancing the per-transaction caches. */
+int nb_db_resolve_run(nb_db *db, const nb_run *run, int64_t *id, int *repeat);
+/* Whether the next repeat of (module, epochs) is known without a query. */
+int nb_db_repeat_cached(const nb_db *db, int64_t module_id, int epochs);
+/* Bind id, module_id, epochs, repeat, total_time, source_id, fingerprint
+ * at parameters at..at+6. */
+void nb_db_bind_run(sqlite3_stmt *st, int at, const nb_run *run, int64_t id, int repeat);
+/* Bind run_id, checkpoint and the 6 fields at parameters at..at+7. */
+void nb_db_bind_evaluation(sqlite3_stmt *st, int at, int64_t run_id, int checkpoint,
+                           const nb_evaluation *e);
+/* After a run's rows: a parameter count recorded by the run fills the
+ * module's unknown one. */
+int nb_db_run_params(nb_db *db, const nb_run *run);
+/* The one-row INSERTs, also used for batch remainders. */
+extern const char nb_db_sql_run_row[];
+extern const char nb_db_sql_eval_row[];
 
 #endif

@@ -1,5 +1,6 @@
 /* The store handle and the write path (nasbench/db.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -225,12 +226,101 @@ static void test_transactions(void **state)
     nb_db_close(db);
 }
 
+
+/* Every row of runs and evaluations as text (ids, repeats, NULLs). */
+static char *dump(nb_db *db)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(nb_db_sqlite(db),
+        "SELECT r.id, r.module_id, r.epochs, r.repeat, quote(r.total_time), r.source_id,"
+        " r.fingerprint, e.checkpoint, quote(e.current_epoch), quote(e.test_accuracy),"
+        " quote(e.checkpoint_path) FROM runs r LEFT JOIN evaluations e ON e.run_id = r.id"
+        " ORDER BY r.id, e.checkpoint", -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 16, len = 0;
+    char *out = calloc(1, cap);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            len += (size_t)snprintf(out + len, cap - len, "%s|", t ? t : "NULL");
+        }
+        len += (size_t)snprintf(out + len, cap - len, "\n");
+        assert_true(len < cap);
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Fill a database with 2 old modules with runs, then add 3 new modules and
+ * 45 runs (batches of 16 and a remainder; 0, 1, 3 and 5 evaluations;
+ * automatic and explicit repeats) one by one or all at once. */
+static char *fill(const char *name, int batched)
+{
+    nb_db *db = fresh(name);
+    nb_evaluation ev[5];
+    for (int i = 0; i < 5; i++)
+        ev[i] = (nb_evaluation){0x1f, i, 2.0 * i, 0.25, 0.5, 0.125 * i, NULL};
+    ev[1].present |= NB_EVAL_CHECKPOINT_PATH;
+    ev[1].checkpoint_path = "ckpt";
+    int64_t src, mods[5];
+    nb_source s = {.kind = "trainer", .record_count = -1};
+    assert_int_equal(nb_db_add_source(db, &s, &src), NB_OK);
+    char hash[33];
+    for (int m = 0; m < 2; m++) {
+        snprintf(hash, sizeof hash, "%032d", m);
+        assert_int_equal(nb_db_add_module(db, hash, "0100", "input,output", 2, 1, -1, &mods[m]),
+                         NB_OK);
+        nb_run r = {.module_id = mods[m], .source_id = src, .epochs = 108, .repeat = -1,
+                    .num_evaluations = 3, .evaluations = ev};
+        assert_int_equal(nb_db_add_run(db, &r, NULL), NB_OK);
+    }
+    assert_int_equal(nb_db_begin(db), NB_OK);
+    for (int m = 2; m < 5; m++) {
+        snprintf(hash, sizeof hash, "%032d", m);
+        assert_int_equal(nb_db_add_module(db, hash, "0100", "input,output", 2, 1, -1, &mods[m]),
+                         NB_OK);
+    }
+    nb_run runs[45];
+    for (int i = 0; i < 45; i++) {
+        static const int nev[] = {3, 3, 3, 0, 3, 5, 1, 3};
+        runs[i] = (nb_run){.module_id = mods[(i / 3) % 5], .source_id = src,
+                           .epochs = i % 2 ? 4 : 108, .repeat = i == 7 ? 9 : -1,
+                           .has_total_time = i % 3 == 0, .total_time = i * 1.5,
+                           .has_trainable_parameters = i == 10, .trainable_parameters = 77,
+                           .num_evaluations = nev[i % 8], .evaluations = ev};
+    }
+    int64_t ids[45];
+    if (batched) {
+        assert_int_equal(nb_db_add_runs(db, runs, 45, ids), NB_OK);
+    } else {
+        for (int i = 0; i < 45; i++)
+            assert_int_equal(nb_db_add_run(db, &runs[i], &ids[i]), NB_OK);
+    }
+    assert_int_equal(nb_db_commit(db), NB_OK);
+    for (int i = 1; i < 45; i++)
+        assert_int_equal(ids[i], ids[i - 1] + 1);
+    assert_int_equal(count(db, "SELECT count(*) FROM modules WHERE trainable_parameters = 77"), 1);
+    char *out = dump(db);
+    nb_db_close(db);
+    return out;
+}
+
+static void test_add_runs_matches_add_run(void **state)
+{
+    (void)state;
+    char *one = fill("one.db", 0), *many = fill("many.db", 1);
+    assert_string_equal(one, many);
+    assert_non_null(strstr(one, "'ckpt'"));
+    free(one);
+    free(many);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_modes),    cmocka_unit_test(test_not_a_nasbench_db),
         cmocka_unit_test(test_stmt_cache),    cmocka_unit_test(test_write_path),
         cmocka_unit_test(test_find_run),      cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_add_runs_matches_add_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

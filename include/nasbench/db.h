@@ -118,6 +118,12 @@ int nb_db_add_module(nb_db *db, const char *hash, const char *adjacency, const c
  * module takes it. Outside a transaction the call is its own transaction. */
 int nb_db_add_run(nb_db *db, const nb_run *run, int64_t *run_id);
 
+/* Insert n runs as n calls of nb_db_add_run would, in multi-row INSERTs
+ * (much cheaper per run: the bulk path of the converter and merge).
+ * run_ids (may be NULL) gets n ids. Outside a transaction the call is its
+ * own transaction; on failure inside one, roll back: some may be stored. */
+int nb_db_add_runs(nb_db *db, const nb_run *runs, int n, int64_t *run_ids);
+
 /* The "same run" rule of incremental conversion (docs/store.md): *run_id
  * gets the id of a stored run of another source than run->source_id with
  * the same module, budget, total_time and evaluations (every field, with
