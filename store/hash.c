@@ -59,10 +59,11 @@ void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t
     }
 }
 
-void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
+void nb_hash_rounds(int n, const uint16_t succ[], const int *labels, int rounds,
+                    uint8_t h[][16])
 {
     uint16_t pred[N];
-    uint8_t h[N][16], nh[N][16];
+    uint8_t nh[N][16];
     char hex[N][32];
     int order[N], rank[N];
     char buf[NB_HASH_MSG_MAX];
@@ -71,7 +72,7 @@ void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t dige
     for (int v = 0; v < n; v++)
         nb_hash_init_digest(__builtin_popcount(succ[v]), __builtin_popcount(pred[v]), labels[v],
                             h[v]);
-    for (int round = 0; round < n; round++) {
+    for (int round = 0; round < rounds; round++) {
         nb_hash_sort_order(n, (const uint8_t(*)[16])h, order);
         nb_hash_ranks(n, order, rank);
         for (int v = 0; v < n; v++)
@@ -83,6 +84,13 @@ void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t dige
         }
         memcpy(h, nh, sizeof(h[0]) * (size_t)n);
     }
+}
+
+void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
+{
+    uint8_t h[N][16];
+    char buf[NB_HASH_MSG_MAX];
+    nb_hash_rounds(n, succ, labels, n, h);
     nb_md5(buf, nb_hash_final_text(n, (const uint8_t(*)[16])h, buf), digest);
 }
 

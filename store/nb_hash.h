@@ -15,6 +15,12 @@
  * the labels' decimal text matters. */
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16]);
 
+/* The vertex values after `rounds` refinement rounds (0: the initial
+ * digests), as in the traces of reference 3.2 and 3.3. nb_hash_graph runs
+ * n rounds, then hashes the sorted list. */
+void nb_hash_rounds(int n, const uint16_t succ[], const int *labels, int rounds,
+                    uint8_t h[][16]);
+
 /* Hash `count` labellings of one graph: labelling i is labels[i*n .. i*n+n-1]
  * and its digest goes to digests[i]. Uses a multi-buffer SIMD MD5 when the CPU
  * has one (all labellings of a graph have equal message lengths, so they run

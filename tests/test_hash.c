@@ -11,6 +11,7 @@
 #include "nasbench/error.h"
 #include "nasbench/spec.h"
 #include "nb_hash.h"
+#include "nb_hash_util.h"
 #include "nb_md5.h"
 
 static uint64_t state_rng = 12345;
@@ -135,12 +136,75 @@ static void test_hash_many(void **state)
     assert_int_equal(nb_spec_hash_many(specs, 0, many), NB_OK);
 }
 
+/* Reference 3.2 and 3.3, value by value: every vertex after every round. */
+static void expect_rounds(int n, const uint16_t *succ, const int *labels,
+                          const char *const *want /* (n + 1) rows of n hex values */)
+{
+    for (int r = 0; r <= n; r++) {
+        uint8_t h[NB_MAX_VERTICES][16];
+        nb_hash_rounds(n, succ, labels, r, h);
+        for (int v = 0; v < n; v++) {
+            char hex[NB_HASH_HEX + 1];
+            nb_md5_hex(h[v], hex);
+            hex[NB_HASH_HEX] = '\0';
+            if (strcmp(hex, want[r * n + v]))
+                fail_msg("round %d vertex %d: %s, expected %s", r, v, hex, want[r * n + v]);
+        }
+    }
+}
+
+static void test_traces(void **state)
+{
+    (void)state;
+    static const char *const two[] = {
+        "3bb65a81afada4c50c2c4630873f0a79", "da7ed8fcf085d449b70116bd536a0344",
+        "6a9b02cac0c1197568db68e8a26172e5", "b03380eecb720dcb90c99e9368145d41",
+        "24e83d4b6d15ac1c1dd62825fccc2b55", "6b642d06edcbee779700da045bbd0266",
+    };
+    uint16_t succ2[2] = {1 << 1, 0};
+    int lab2[2] = {-1, -2};
+    expect_rounds(2, succ2, lab2, two);
+    static const char *const three[] = {
+        "3bb65a81afada4c50c2c4630873f0a79", "d83dc8699b886cf73ffbd4db0625c540",
+        "da7ed8fcf085d449b70116bd536a0344",
+        "2db5495790022c768943b347000b1ca8", "c35d4b8921f087212df4d626a2841ac3",
+        "337d999cc6efa343de83be59e1f77d99",
+        "17cd7aa894e752580e36674c424c3d79", "4b68783b69396e495e6c523c2113eed7",
+        "fe8464fc290cb883ecf856596d8daf2e",
+        "d67e8ecedc26905fdc611fb26327d258", "3e2bac0b99510f2e44aa7a76070c39cd",
+        "e900b60544768237407b950153caaffa",
+    };
+    uint16_t succ3[3] = {1 << 1, 1 << 2, 0};
+    int lab3[3] = {-1, 0, -2};
+    expect_rounds(3, succ3, lab3, three);
+    char hash[NB_HASH_HEX + 1];
+    uint8_t m[NB_MAX_VERTICES][NB_MAX_VERTICES] = {{0, 1, 0}, {0, 0, 1}};
+    nb_hash_labels(3, (const uint8_t(*)[NB_MAX_VERTICES])m, lab3, hash);
+    assert_string_equal(hash, "b49ac8c578b4561d79ac7087988f1c61");
+    /* reference 3.4: the initial strings of the Inception cell */
+    uint8_t d[16];
+    char hex[33];
+    nb_hash_init_digest(4, 0, -1, d);
+    nb_md5_hex(d, hex);
+    nb_md5("(4, 0, -1)", 10, d);
+    char hex2[33];
+    nb_md5_hex(d, hex2);
+    assert_memory_equal(hex, hex2, 32);
+    /* outside the cached range the text is formatted on the fly */
+    nb_hash_init_digest(3, 2, 17, d);
+    nb_md5_hex(d, hex);
+    nb_md5("(3, 2, 17)", 10, d);
+    nb_md5_hex(d, hex2);
+    assert_memory_equal(hex, hex2, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_variants_on_random_graphs),
         cmocka_unit_test(test_variants_on_labellings),
         cmocka_unit_test(test_hash_many),
+        cmocka_unit_test(test_traces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
