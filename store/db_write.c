@@ -207,8 +207,12 @@ static int repeat_slot(nb_db *db, int64_t module_id, int epochs, int *slot)
             *slot = i;
             return NB_OK;
         }
-    if (db->repeat_count == NB_DB_REPEAT_SLOTS)
-        db->repeat_count = 0; /* more budgets than slots: start over */
+    if (db->repeat_count == NB_DB_REPEAT_SLOTS) {
+        /* more budgets than slots: start over, asking the database from now
+         * on (the dropped budgets have runs) */
+        db->repeat_count = 0;
+        db->module_is_new = 0;
+    }
     if (db->module_is_new) {
         /* inserted in this transaction and no run of this budget cached */
         int i = db->repeat_count++;

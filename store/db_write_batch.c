@@ -115,7 +115,7 @@ static int insert_resolved(nb_db *db, const nb_run *runs, int n, const int64_t *
     return rc;
 }
 
-/* Whether resolving run i would ask the database for the next repeat of a
+/* Whether resolving run i may ask the database for the next repeat of a
  * (module, budget) that has rows still waiting in runs[start..i): those rows
  * must be written first or the query would not see them. */
 static int must_write_first(const nb_db *db, const nb_run *runs, int start, int i)
@@ -123,7 +123,7 @@ static int must_write_first(const nb_db *db, const nb_run *runs, int start, int 
     if (nb_db_repeat_cached(db, runs[i].module_id, runs[i].epochs))
         return 0;
     for (int k = start; k < i; k++)
-        if (runs[k].module_id == runs[i].module_id)
+        if (runs[k].module_id == runs[i].module_id && runs[k].epochs == runs[i].epochs)
             return 1;
     return 0;
 }

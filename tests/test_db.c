@@ -252,7 +252,8 @@ static char *dump(nb_db *db)
 
 /* Fill a database with 2 old modules with runs, then add 3 new modules and
  * 45 runs (batches of 16 and a remainder; 0, 1, 3 and 5 evaluations;
- * automatic and explicit repeats) one by one or all at once. */
+ * automatic and explicit repeats; modules coming back; more budgets than
+ * the cache holds) one by one or all at once. */
 static char *fill(const char *name, int batched)
 {
     nb_db *db = fresh(name);
@@ -282,8 +283,12 @@ static char *fill(const char *name, int batched)
     nb_run runs[45];
     for (int i = 0; i < 45; i++) {
         static const int nev[] = {3, 3, 3, 0, 3, 5, 1, 3};
-        runs[i] = (nb_run){.module_id = mods[(i / 3) % 5], .source_id = src,
-                           .epochs = i % 2 ? 4 : 108, .repeat = i == 7 ? 9 : -1,
+        /* the last 20 runs: one new module, 10 budgets (more than the
+         * write path caches), twice each */
+        int tail = i >= 25;
+        runs[i] = (nb_run){.module_id = tail ? mods[4] : mods[(i / 3) % 4], .source_id = src,
+                           .epochs = tail ? 1 + i % 10 : i % 2 ? 4 : 108,
+                           .repeat = i == 7 ? 9 : -1,
                            .has_total_time = i % 3 == 0, .total_time = i * 1.5,
                            .has_trainable_parameters = i == 10, .trainable_parameters = 77,
                            .num_evaluations = nev[i % 8], .evaluations = ev};
