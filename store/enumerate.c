@@ -1,11 +1,14 @@
 /* Enumeration of all unique modules (reference section 5).
  *
- * For each vertex count the full-DAG matrices are listed in `bits` order and
- * processed in windows: the labelled graphs of a window are hashed in
- * parallel into a positional digest array (so thread scheduling cannot change
- * anything), then one thread walks the array in generator order, inserting
- * into an open-addressing set of 128-bit digests; the first labelled graph of
- * each digest is the canonical representative. */
+ * For each vertex count the full-DAG matrices are listed in `bits` order.
+ * Their labelled graphs are hashed in parallel into positional digest arrays
+ * (so thread scheduling cannot change anything): by default one hash per
+ * labelled graph up to isomorphism, copied to its renumberings
+ * (nb_enum_classes.h), or, with hash_every_graph, every labelled graph a
+ * window at a time. Then one thread walks the labelled graphs in generator
+ * order, inserting their digests into an open-addressing set of 128-bit
+ * keys; the first labelled graph of each digest is the canonical
+ * representative. */
 #include "nasbench/enumerate.h"
 #include "nasbench/error.h"
 #include "nb_enum_classes.h"
