@@ -10,6 +10,7 @@
 #include "nb_json.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,15 +407,20 @@ const nb_json *nb_json_get(const nb_json *object, const char *key)
     return NULL;
 }
 
-/* Python's repr of a float: the shortest of %.1g .. %.17g that reads back
- * exactly, always with a '.' or an exponent so it stays a float. */
+/* Python's repr of a float: the shortest digits that read back exactly,
+ * always with a '.' or an exponent so that it stays a float. %.15g is
+ * already the shortest form whenever it reads back (%g drops trailing
+ * zeros, and a normal double is closer to its short decimal than half a
+ * unit of the 15th digit), so at most three precisions are tried. */
 char *nb_json_fmt_double(double value, char *buf)
 {
     if (!isfinite(value)) {
         strcpy(buf, "null");
         return buf;
     }
-    for (int prec = 1; prec <= 17; prec++) {
+    /* Subnormals carry fewer digits: there the full scan finds the shortest. */
+    int first = fabs(value) < DBL_MIN ? 1 : 15;
+    for (int prec = first; prec <= 17; prec++) {
         snprintf(buf, 32, "%.*g", prec, value);
         if (strtod(buf, NULL) == value)
             break;
