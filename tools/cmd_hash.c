@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "nasbench/spec.h"
+#include "nb_hash.h"
+#include "nb_hash_util.h"
 #include "nb_json.h"
 #include "nb_spec_json.h"
 
@@ -25,6 +27,9 @@ static void usage(FILE *out)
             "  --matrix M  adjacency matrix as JSON ('[[0,1],[0,0]]') or the dataset's\n"
             "              row-major bit string ('0100')\n"
             "  --ops O     op names, comma-separated ('input,output') or a JSON array\n"
+            "  --trace     with --matrix/--ops: also print, to stderr, every vertex's\n"
+            "              value after each round of the hash and the final hashed text\n"
+            "              (as in the traces of the NAS-Bench-101 reference, section 3)\n"
             "  --jsonl     read one JSON object per line from stdin, {\"matrix\": ...,\n"
             "              \"ops\": ...} (either form of each), and write one line per input\n"
             "              line, in order: the object above, or {\"valid\": false,\n"
@@ -219,23 +224,49 @@ static int run_jsonl(void)
     return NB_OK;
 }
 
+/* --trace: the values of reference 3.1, round by round, on stderr. */
+static void print_trace(const nb_spec *p)
+{
+    int n = p->num_vertices, labels[NB_MAX_VERTICES];
+    uint16_t succ[NB_MAX_VERTICES];
+    uint8_t h[NB_MAX_VERTICES][16];
+    char hex[NB_HASH_HEX + 1], text[NB_HASH_MSG_MAX + 1];
+    nb_hash_succ_masks(n, p->matrix, succ);
+    for (int v = 0; v < n; v++)
+        labels[v] = v == 0 ? NB_LABEL_INPUT : v == n - 1 ? NB_LABEL_OUTPUT : nb_op_label(p->ops[v]);
+    for (int r = 0; r <= n; r++) {
+        nb_hash_rounds(n, succ, labels, r, h);
+        fprintf(stderr, r ? "after round %d:" : "initial:", r - 1);
+        for (int v = 0; v < n; v++) {
+            nb_md5_hex(h[v], hex);
+            hex[NB_HASH_HEX] = '\0';
+            fprintf(stderr, " %s", hex);
+        }
+        fputc('\n', stderr);
+    }
+    text[nb_hash_final_text(n, (const uint8_t(*)[16])h, text)] = '\0';
+    fprintf(stderr, "final text: %s\n", text);
+}
+
 int cmd_hash(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"matrix", required_argument, NULL, 'm'},
         {"ops", required_argument, NULL, 'o'},
         {"jsonl", no_argument, NULL, 'j'},
+        {"trace", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *matrix = NULL, *ops = NULL;
-    int jsonl = 0, c;
+    int jsonl = 0, trace = 0, c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "m:o:jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:o:jth", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': matrix = optarg; break;
         case 'o': ops = optarg; break;
         case 'j': jsonl = 1; break;
+        case 't': trace = 1; break;
         case 'h': usage(stdout); return NB_OK;
         default: return cli_usage("hash", "unknown option");
         }
@@ -243,8 +274,8 @@ int cmd_hash(int argc, char **argv)
     if (optind < argc)
         return cli_usage("hash", "unexpected argument '%s'", argv[optind]);
     if (jsonl) {
-        if (matrix || ops)
-            return cli_usage("hash", "--jsonl reads specs from stdin; drop --matrix/--ops");
+        if (matrix || ops || trace)
+            return cli_usage("hash", "--jsonl reads specs from stdin; drop --matrix/--ops/--trace");
         return run_jsonl();
     }
     if (!matrix || !ops)
@@ -256,6 +287,8 @@ int cmd_hash(int argc, char **argv)
         rc = nb_spec_resolve(&spec, &p, hash);
     if (rc)
         return cli_fail("hash", rc);
+    if (trace)
+        print_trace(&p);
     print_valid(stdout, &p, hash);
     return fflush(stdout) ? cli_fail("hash", nb_seterr(NB_EIO, "writing stdout failed")) : NB_OK;
 }

@@ -31,6 +31,17 @@ grep -q '"hash": "00005c142e6f48ac74fdcf73e3439874"' "$WORK/out" || fail "00005c
 echo '{"valid": true, "hash": "043721b9c7fe8c5fad811d47d83132ec", "matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]}' >"$WORK/want"
 diff -u "$WORK/want" "$WORK/out" || fail "pruned 7x7"
 
+# --trace: reference 3.2 value by value on stderr, the usual line on stdout
+"$NB" hash --matrix 0100 --ops input,output --trace >"$WORK/out" 2>"$WORK/err"
+cat >"$WORK/want" <<'EOF'
+initial: 3bb65a81afada4c50c2c4630873f0a79 da7ed8fcf085d449b70116bd536a0344
+after round 0: 6a9b02cac0c1197568db68e8a26172e5 b03380eecb720dcb90c99e9368145d41
+after round 1: 24e83d4b6d15ac1c1dd62825fccc2b55 6b642d06edcbee779700da045bbd0266
+final text: ['24e83d4b6d15ac1c1dd62825fccc2b55', '6b642d06edcbee779700da045bbd0266']
+EOF
+diff -u "$WORK/want" "$WORK/err" || fail "--trace"
+grep -q '"hash": "043721b9c7fe8c5fad811d47d83132ec"' "$WORK/out" || fail "--trace stdout"
+
 # exit codes and one-line errors
 expect_status() {
     local want=$1 msg=$2
