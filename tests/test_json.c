@@ -103,6 +103,8 @@ static void test_fmt_double_shortest(void **state)
     assert_string_equal(nb_json_fmt_double(0.9241786599159241, buf), "0.9241786599159241");
     assert_string_equal(nb_json_fmt_double(1e-05, buf), "1e-05");
     assert_string_equal(nb_json_fmt_double(NAN, buf), "null");
+    assert_string_equal(nb_json_fmt_double(5e-324, buf), "5e-324"); /* subnormal */
+    assert_string_equal(nb_json_fmt_double(-2.5, buf), "-2.5");
     /* every float32 accuracy k/9984 reads back exactly */
     for (int k = 0; k <= 9984; k++) {
         double v = (double)((float)k / 9984.0f);
