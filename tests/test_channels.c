@@ -3,6 +3,7 @@
  * the 1k real-spec sample and every record of nb101_full_records.jsonl. */
 #include "nb_test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,68 @@ static void test_full_records(void **state)
     assert_int_equal(records, 32);
 }
 
+/* NASLib's 500 unpruned specs (tuple text: 49 matrix entries, then 7 op
+ * codes 0 input, 1 output, 2 maxpool3x3, 3 conv1x1, 4 conv3x3) prune and
+ * hash to 292 modules, with parameter counts stored in millions. */
+static int cmp_hash(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void test_naslib_unpruned(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"input", "output", "maxpool3x3", "conv1x1-bn-relu",
+                                        "conv3x3-bn-relu"};
+    const char *path = nb_test_shared("realdata/naslib/zc_nasbench101.json");
+    if (!path)
+        skip();
+    size_t len;
+    char *text = nb_test_read_file(path, &len);
+    assert_non_null(text);
+    nb_json_doc *doc = nb_json_doc_new();
+    const nb_json *root;
+    assert_int_equal(nb_json_parse(doc, text, len, &root), 0);
+    const nb_json *specs = nb_json_get(nb_json_get(root, "nasbench101"), "cifar10");
+    assert_non_null(specs);
+    assert_int_equal(specs->len, 500);
+    static char hashes[500][NB_HASH_HEX + 1];
+    int pruned_changed = 0;
+    for (size_t i = 0; i < specs->len; i++) {
+        const nb_json *item = &specs->items[i];
+        int v[56], k = 0;
+        for (const char *p = item->key; *p && k < 56; p++)
+            if (*p >= '0' && *p <= '9')
+                v[k++] = *p - '0';
+        assert_int_equal(k, 56);
+        nb_spec s, pruned;
+        memset(&s, 0, sizeof s);
+        s.num_vertices = 7;
+        for (int e = 0; e < 49; e++)
+            s.matrix[e / 7][e % 7] = (uint8_t)v[e];
+        for (int o = 0; o < 7; o++)
+            strcpy(s.ops[o], names[v[49 + o]]);
+        int64_t params;
+        if (nb_spec_resolve(&s, &pruned, hashes[i]) ||
+            nb_spec_trainable_parameters(&pruned, NULL, &params))
+            fail_msg("naslib spec %zu: %s", i, nb_errmsg());
+        pruned_changed += pruned.num_vertices != 7 || memcmp(&pruned, &s, sizeof s) != 0;
+        double millions = nb_json_get(item, "params")->number;
+        if (llround(millions * 1e6) != params)
+            fail_msg("naslib spec %zu: %lld parameters, file says %.6f million", i,
+                     (long long)params, millions);
+    }
+    qsort(hashes, 500, sizeof hashes[0], cmp_hash);
+    int distinct = 1;
+    for (int i = 1; i < 500; i++)
+        distinct += strcmp(hashes[i], hashes[i - 1]) != 0;
+    assert_int_equal(distinct, 292);
+    printf("naslib: %d of 500 specs changed by pruning\n", pruned_changed);
+    assert_int_equal(pruned_changed, 499); /* realdata README: 499 keys are not pruned */
+    nb_json_doc_free(doc);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_published_counts),
         cmocka_unit_test(test_vis_1k_specs),
         cmocka_unit_test(test_full_records),
+        cmocka_unit_test(test_naslib_unpruned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
