@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nasbench/error.h"
 #include "nb_net.h"
@@ -28,6 +29,15 @@ static const char *cells[][3] = {
     {"00005c14", "0100110001000000010010000010000001000000010000000",
      "input,conv3x3-bn-relu,maxpool3x3,conv3x3-bn-relu,conv3x3-bn-relu,conv1x1-bn-relu,output"},
 };
+
+/* CPU seconds of the whole process: on a shared machine, images per CPU
+ * second of a 1-thread run estimate what one idle core delivers. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 static void print_profile(const nb_net_profile *p, int steps, double total)
 {
@@ -175,7 +185,7 @@ int main(int argc, char **argv)
         nb_net_profile_enable(net, 1);
         nb_net_profile profile;
         nb_net_profile_take(net, &profile);
-        double t0 = nb_net_now(), opt_time = 0;
+        double t0 = nb_net_now(), c0 = cpu_now(), opt_time = 0;
         for (int i = 0; i < steps; i++) {
             if (nb_net_forward(net, x, n, !phase, logits)) {
                 fprintf(stderr, "bench_net: %s\n", nb_errmsg());
@@ -192,7 +202,7 @@ int main(int argc, char **argv)
                 nb_rmsprop_update(&opt, 0.01f, t[j].value, t[j].grad, ms + off, mom + off, t[j].count);
             opt_time += nb_net_now() - t1;
         }
-        double dt = nb_net_now() - t0;
+        double dt = nb_net_now() - t0, cpu = cpu_now() - c0;
         nb_net_profile_take(net, &profile);
         double conv_time = 0;
         for (int k = NB_PROF_CONV3X3; k <= NB_PROF_CONV1X1; k++)
@@ -203,6 +213,7 @@ int main(int argc, char **argv)
                phase ? "inference" : "training step", n * steps / dt, dt / steps, n, steps,
                flops / conv_time / 1e9, flops / steps / 1e9,
                phase ? "" : ", incl. RMSProp update");
+        printf("  %.1f images per CPU second (%.2f CPU s per batch)\n", n * steps / cpu, cpu / steps);
         if (!phase)
             printf("  optimizer update %.1f ms per step\n", 1e3 * opt_time / steps);
         print_profile(&profile, steps, dt);
