@@ -18,10 +18,9 @@ struct stat_job {
     const float *dy; /* backward: output gradient, ld lddy */
     int ldy, lddy;
     int c;
-    const float *mean, *invstd, *gamma, *beta; /* of the group */
     double *part_sums; /* [parts][2][c] */
     float *part_block; /* [parts][2][c]: float sums of one block of rows */
-    float *out;        /* y (forward, ld ldy) or dx (backward, contiguous) */
+    float *out;        /* y (forward, ld ldy) or dx (backward, ld lddx) */
     const float *scale, *shift; /* per-channel affine of the apply passes */
     const float *k1, *k2;       /* backward coefficients */
 };
