@@ -86,7 +86,7 @@ void nb_hash_rounds(int n, const uint16_t succ[], const int *labels, int rounds,
     }
 }
 
-void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
+void nb_hash_graph_scalar(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
 {
     uint8_t h[N][16];
     char buf[NB_HASH_MSG_MAX];
@@ -101,7 +101,7 @@ void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const i
     for (int i = 0; i < count; i++) {
         for (int v = 0; v < n; v++)
             lab[v] = labels[i * n + v];
-        nb_hash_graph(n, succ, lab, digests[i]);
+        nb_hash_graph_scalar(n, succ, lab, digests[i]);
     }
 }
 

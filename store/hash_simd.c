@@ -179,6 +179,45 @@ void nb_hash_graph_batch(int n, const uint16_t succ[], int count, const int8_t *
     variant(nb_hash_batch_variant())(n, succ, count, labels, digests);
 }
 
+/* One graph: its vertices fill the lanes, so 8 lanes (AVX2) suit the
+ * 7-vertex space better than 16. */
+typedef void (*single_fn)(int n, const uint16_t succ[], const int *labels, uint8_t digest[16]);
+
+static single_fn single_variant(int which)
+{
+    switch (which) {
+#ifdef NB_HAVE_X86_SIMD
+    case NB_HASH_AVX2: return __builtin_cpu_supports("avx2") ? single_avx2 : NULL;
+    case NB_HASH_AVX512: return __builtin_cpu_supports("avx512f") ? single_avx512 : NULL;
+#endif
+    default: return nb_hash_graph_scalar;
+    }
+}
+
+int nb_hash_graph_with(int which, int n, const uint16_t succ[], const int *labels,
+                       uint8_t digest[16])
+{
+    single_fn fn = single_variant(which);
+    if (!fn)
+        return nb_seterr(NB_ENOTFOUND, "hash variant %d is not available on this CPU", which);
+    fn(n, succ, labels, digest);
+    return NB_OK;
+}
+
+void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
+{
+    static _Atomic(single_fn) chosen = NULL;
+    single_fn fn = chosen;
+    if (!fn) {
+        int best = nb_hash_batch_variant();
+        fn = single_variant(best == NB_HASH_AVX512 ? NB_HASH_AVX2 : best);
+        if (!fn)
+            fn = single_variant(best);
+        chosen = fn;
+    }
+    fn(n, succ, labels, digest);
+}
+
 int nb_hash_graphs_with(int which, int n, int count, const uint16_t (*succ)[NB_MAX_VERTICES],
                         const int8_t *labels, uint8_t (*digests)[16])
 {

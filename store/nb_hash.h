@@ -15,6 +15,12 @@
  * the labels' decimal text matters. */
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16]);
 
+/* The same, scalar MD5 only; and with a given variant (NB_HASH_*), where the
+ * vertices of the graph fill the SIMD lanes (NB_ENOTFOUND if unavailable). */
+void nb_hash_graph_scalar(int n, const uint16_t succ[], const int *labels, uint8_t digest[16]);
+int nb_hash_graph_with(int which, int n, const uint16_t succ[], const int *labels,
+                       uint8_t digest[16]);
+
 /* The vertex values after `rounds` refinement rounds (0: the initial
  * digests), as in the traces of reference 3.2 and 3.3. nb_hash_graph runs
  * n rounds, then hashes the sorted list. */

@@ -200,3 +200,44 @@ TARGET static void FN(graphs)(int n, int count, const uint16_t (*succ)[NB_MAX_VE
         FN(batch)(n, succ + i, (const uint16_t(*)[NB_MAX_VERTICES])p, lab, m, digests + i);
     }
 }
+
+/* One graph, its vertices in the lanes: each round hashes the n vertex
+ * messages together (LANES at a time; lengths differ, so lanes are masked),
+ * then the final list is hashed by the scalar MD5. */
+TARGET static void FN(single)(int n, const uint16_t succ[], const int *labels,
+                              uint8_t digest[16])
+{
+    _Alignas(64) uint8_t buf[LANES * MB_STRIDE];
+    uint16_t pred[NB_MAX_VERTICES];
+    uint8_t h[NB_MAX_VERTICES][16];
+    char hex[NB_MAX_VERTICES][32];
+    int order[NB_MAX_VERTICES], rank[NB_MAX_VERTICES];
+    uint32_t words[4][LANES];
+    size_t len[LANES];
+
+    nb_hash_pred_masks(n, succ, pred);
+    for (int v = 0; v < n; v++)
+        nb_hash_init_digest(__builtin_popcount(succ[v]), __builtin_popcount(pred[v]), labels[v],
+                            h[v]);
+    for (int round = 0; round < n; round++) {
+        nb_hash_sort_order(n, (const uint8_t(*)[16])h, order);
+        nb_hash_ranks(n, order, rank);
+        for (int v = 0; v < n; v++)
+            FN(hex)(h[v], hex[v]);
+        uint8_t nh[NB_MAX_VERTICES][16];
+        for (int first = 0; first < n; first += LANES) {
+            int m = n - first < LANES ? n - first : LANES;
+            for (int l = 0; l < LANES; l++) {
+                int v = first + (l < m ? l : 0); /* spare lanes repeat the first */
+                len[l] = nb_hash_message(v, pred[v], succ[v], order, rank,
+                                         (const char(*)[32])hex, (char *)buf + l * MB_STRIDE);
+            }
+            FN(md5_mb)(buf, len, words);
+            for (int l = 0; l < m; l++)
+                FN(take)(words, l, nh[first + l]);
+        }
+        memcpy(h, nh, sizeof(h[0]) * (size_t)n);
+    }
+    char text[NB_HASH_MSG_MAX];
+    nb_md5(text, nb_hash_final_text(n, (const uint8_t(*)[16])h, text), digest);
+}
