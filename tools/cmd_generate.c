@@ -46,7 +46,8 @@ typedef struct gen_ctx {
     FILE *out;
     nb_db *db; /* set with --db */
     int64_t modules;
-    int64_t collisions;
+    int64_t repeats;    /* labelled graphs whose hash was already seen */
+    int64_t collisions; /* of those, not isomorphic (verify only) */
 } gen_ctx;
 
 static int store_module(nb_db *db, const nb_spec *spec, const char *hash)
@@ -79,7 +80,7 @@ static int on_module(void *ctx, const nb_spec *spec, const char *hash)
 static int on_vertex_count(void *ctx, const nb_enum_vertex_stats *s)
 {
     gen_ctx *g = ctx;
-    (void)g;
+    g->repeats += s->labelled_graphs - s->new_unique;
     if (s->num_vertices == 2)
         fprintf(stderr, "%8s %10s %15s %11s %11s\n", "vertices", "graphs", "labelled_graphs",
                 "new_unique", "cumulative");
@@ -103,8 +104,11 @@ static int on_collision(void *ctx, const nb_spec *spec, const nb_spec *canonical
     return NB_OK;
 }
 
-static int collisions_status(const gen_ctx *g)
+static int collisions_status(const nb_enum_options *opt, const gen_ctx *g)
 {
+    if (opt->verify_isomorphism && !g->collisions)
+        fprintf(stderr, "verified: all %lld labelled graphs with an already seen hash are "
+                "isomorphic to its module\n", (long long)g->repeats);
     if (g->collisions)
         return cli_fail("generate", nb_seterr(NB_ECORRUPT, "%lld false hash collisions",
                                               (long long)g->collisions));
@@ -140,7 +144,7 @@ static int generate_into_db(const nb_enum_options *opt, const char *path, gen_ct
         return rc == NB_EUSAGE ? cli_usage("generate", "%s", nb_errmsg()) : cli_fail("generate", rc);
     }
     nb_db_close(db);
-    return collisions_status(g);
+    return collisions_status(opt, g);
 }
 
 int cmd_generate(int argc, char **argv)
@@ -183,7 +187,7 @@ int cmd_generate(int argc, char **argv)
     if (optind < argc)
         return cli_usage("generate", "unexpected argument '%s'", argv[optind]);
 
-    gen_ctx g = {stdout, NULL, 0, 0};
+    gen_ctx g = {stdout, NULL, 0, 0, 0};
     if (db_path)
         return generate_into_db(&opt, db_path, &g);
     static char buf[1 << 20];
@@ -194,5 +198,5 @@ int cmd_generate(int argc, char **argv)
         return rc == NB_EUSAGE ? cli_usage("generate", "%s", nb_errmsg()) : cli_fail("generate", rc);
     if (fflush(stdout))
         return cli_fail("generate", nb_seterr(NB_EIO, "writing stdout failed"));
-    return collisions_status(&g);
+    return collisions_status(&opt, &g);
 }

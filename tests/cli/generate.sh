@@ -82,8 +82,10 @@ head -64542 "$WORK/all.jsonl" | cmp - "$WORK/t1" || fail "thread count changes t
 cmp "$WORK/t1" "$WORK/e6" || fail "--hash-every-graph changes the output"
 
 # Verification on 6 vertices: no false collision, same output.
-"$NB" generate --max-vertices 6 --verify-isomorphism >"$WORK/v6" 2>/dev/null
+"$NB" generate --max-vertices 6 --verify-isomorphism >"$WORK/v6" 2>"$WORK/v6.err"
 cmp "$WORK/t1" "$WORK/v6" || fail "verify changes the output"
+[ "$(tail -1 "$WORK/v6.err")" = "verified: all 63967 labelled graphs with an already seen hash are isomorphic to its module" ] ||
+    fail "verify report: $(tail -1 "$WORK/v6.err")"
 
 # Edge limit: 5 vertices with at most 4 edges is the chain only.
 "$NB" generate --max-vertices 5 --max-edges 4 2>/dev/null | tail -1 >"$WORK/out"
