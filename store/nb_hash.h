@@ -11,7 +11,8 @@
 #include "nasbench/spec.h"
 
 /* succ[v]: bit w set iff edge v -> w (any DAG with at most NB_MAX_VERTICES
- * vertices, edges need not go upward). labels[v] as in section 2.3; only
+ * vertices, edges need not go upward; a DAG keeps every message within the
+ * buffers: in + out degree <= n - 1). labels[v] as in section 2.3; only
  * the labels' decimal text matters. */
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16]);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nasbench/enumerate.h"
 #include "nasbench/error.h"
 #include "nasbench/spec.h"
 #include "nb_hash.h"
@@ -225,6 +226,107 @@ static void test_traces(void **state)
     assert_memory_equal(hex, hex2, 32);
 }
 
+/* Cases of the original's graph_util tests (rewritten here): equal hashes
+ * for relabelled / renumbered graphs, different ones for the tricky
+ * non-isomorphic pairs. Labels may be any integers. */
+static void digest_of(int n, const char *bits, const int *labels, uint8_t out[16])
+{
+    uint16_t succ[NB_MAX_VERTICES] = {0};
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (bits[i * n + j] == '1')
+                succ[i] |= (uint16_t)(1u << j);
+    nb_hash_graph(n, succ, labels, out);
+}
+
+static int same_hash(int n, const char *m1, const int *l1, const char *m2, const int *l2)
+{
+    uint8_t a[16], b[16];
+    digest_of(n, m1, l1, a);
+    digest_of(n, m2, l2, b);
+    return !memcmp(a, b, 16);
+}
+
+static void test_original_hash_cases(void **state)
+{
+    (void)state;
+    const char *diamond = "0110" "0001" "0001" "0000";
+    assert_true(same_hash(4, diamond, (int[]){-1, 1, 2, -2}, diamond, (int[]){-1, 2, 1, -2}));
+    const char *m1 = "01100" "00001" "00010" "00001" "00000";
+    const char *m2 = "01010" "00100" "00001" "00001" "00000";
+    const char *m3 = "01100" "00010" "00001" "00001" "00000";
+    const int l1[] = {-1, 1, 2, 3, -2}, l2[] = {-1, 2, 3, 1, -2}, l3[] = {-1, 2, 1, 3, -2};
+    assert_true(same_hash(5, m1, l1, m2, l2));
+    assert_true(same_hash(5, m2, l2, m3, l3));
+    assert_false(same_hash(5, m1, l2, m1, l1));
+    assert_false(same_hash(5, m1, l3, m1, l1));
+    /* connected non-isomorphic regular graphs on 6 interior vertices */
+    const char *r1 = "01000000" "00110010" "00001100" "00001100"
+                     "00000010" "00000010" "00000001" "00000000";
+    const char *r2 = "01000000" "00110100" "00001010" "00001100"
+                     "00000010" "00000010" "00000001" "00000000";
+    const int lr[] = {-1, 1, 1, 1, 1, 1, 1, -2};
+    assert_false(same_hash(8, r1, lr, r2, lr));
+    /* breaks without the vertex's own value */
+    const char *chain = "01000" "00100" "00010" "00001" "00000";
+    assert_false(same_hash(5, chain, (int[]){-1, 1, 0, 0, -2}, chain, (int[]){-1, 0, 0, 1, -2}));
+    /* breaks without edge directions */
+    const char *skip = "0101" "0010" "0001" "0000";
+    assert_false(same_hash(4, skip, (int[]){-1, 1, 0, -2}, skip, (int[]){-1, 0, 1, -2}));
+    /* breaks with out-neighbours and self only */
+    const char *t = "0111100" "0010000" "0000001" "0000010" "0000010" "0000001" "0000000";
+    assert_false(same_hash(7, t, (int[]){-1, 1, 0, 0, 0, 0, -2}, t, (int[]){-1, 0, 0, 0, 1, 0, -2}));
+
+    /* the same pairs through nb_spec_isomorphic (interior ops as strings) */
+    nb_spec a, b;
+    assert_int_equal(nb_spec_parse(&a, m1, "in,a,b,c,out"), 0);
+    assert_int_equal(nb_spec_parse(&b, m2, "in,b,c,a,out"), 0);
+    assert_true(nb_spec_isomorphic(&a, &b));
+    assert_int_equal(nb_spec_parse(&b, m2, "in,a,b,c,out"), 0);
+    assert_false(nb_spec_isomorphic(&a, &b));
+    assert_int_equal(nb_spec_parse(&a, r1, "in,a,a,a,a,a,a,out"), 0);
+    assert_int_equal(nb_spec_parse(&b, r2, "in,a,a,a,a,a,a,out"), 0);
+    assert_false(nb_spec_isomorphic(&a, &b));
+}
+
+/* Random DAGs of 3..12 vertices, renumbered by a random permutation of all
+ * vertices (the result is a DAG, not upper triangular), with random labels
+ * 0..10: equal digests. */
+static void test_random_renumbering(void **state)
+{
+    (void)state;
+    for (int iter = 0; iter < 400; iter++) {
+        int n = 3 + (int)(rnd() % 10);
+        uint16_t succ[NB_MAX_VERTICES] = {0}, psucc[NB_MAX_VERTICES] = {0};
+        int labels[NB_MAX_VERTICES], plabels[NB_MAX_VERTICES], perm[NB_MAX_VERTICES];
+        for (int v = 0; v < n; v++) {
+            labels[v] = (int)(rnd() % 11);
+            perm[v] = v;
+            for (int w = v + 1; w < n; w++)
+                if (rnd() % 2)
+                    succ[v] |= (uint16_t)(1u << w);
+        }
+        for (int v = n - 1; v > 0; v--) {
+            int j = (int)(rnd() % (uint32_t)(v + 1)), x = perm[v];
+            perm[v] = perm[j];
+            perm[j] = x;
+        }
+        for (int v = 0; v < n; v++) {
+            plabels[perm[v]] = labels[v];
+            for (int w = 0; w < n; w++)
+                if (succ[v] >> w & 1)
+                    psucc[perm[v]] |= (uint16_t)(1u << perm[w]);
+        }
+        uint8_t a[16], b[16];
+        nb_hash_graph(n, succ, labels, a);
+        nb_hash_graph(n, psucc, plabels, b);
+        if (memcmp(a, b, 16))
+            fail_msg("iteration %d (%d vertices): renumbering changed the hash", iter, n);
+        nb_hash_graph_scalar(n, psucc, plabels, b);
+        assert_memory_equal(a, b, 16);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +335,8 @@ int main(void)
         cmocka_unit_test(test_variants_on_labellings),
         cmocka_unit_test(test_hash_many),
         cmocka_unit_test(test_traces),
+        cmocka_unit_test(test_original_hash_cases),
+        cmocka_unit_test(test_random_renumbering),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
