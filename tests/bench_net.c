@@ -75,7 +75,8 @@ static void bench_conv_paths(int threads)
 {
     nb_pool *pool = nb_pool_create(threads);
     int shapes[][4] = {{64, 32, 4, 4},   {64, 32, 8, 8},   {64, 16, 16, 16}, {64, 8, 32, 32},
-                       {256, 32, 32, 32}, {64, 16, 64, 64}, {256, 16, 64, 64}};
+                       {256, 32, 32, 32}, {64, 16, 64, 64}, {256, 16, 64, 64},
+                       {256, 32, 64, 64}, {256, 16, 128, 128}, {256, 8, 256, 256}};
     printf("3x3 convolutions (n, size, cin, cout): GFLOP/s forward / backward\n");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         nb_conv_geom g = {shapes[s][0], shapes[s][1], shapes[s][1], 3, shapes[s][2], shapes[s][3]};
@@ -100,7 +101,7 @@ static void bench_conv_paths(int threads)
         printf("\n");
         free(x), free(y), free(dx), free(w), free(dw);
     }
-    nb_conv3_direct_max_channels = 32;
+    nb_conv3_direct_max_channels = 64;
     nb_pool_free(pool);
 }
 

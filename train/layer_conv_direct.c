@@ -14,7 +14,7 @@
 
 #include "nb_layer.h"
 
-int nb_conv3_direct_max_channels = 32;
+int nb_conv3_direct_max_channels = 64;
 
 int nb_conv3_direct_ok(const nb_conv_geom *g)
 {

@@ -72,7 +72,7 @@ void nb_conv_backward(nb_pool *pool, const nb_conv_geom *g, const float *x, int 
 /* Direct 3x3 kernels for narrow layers (layer_conv_direct.c); the
  * nb_conv_* entry points above pick them when nb_conv3_direct_ok. */
 int nb_conv3_direct_ok(const nb_conv_geom *g);
-/* Widest cin and cout that use the direct kernels (32; the benchmark
+/* Widest cin and cout that use the direct kernels (64; the benchmark
  * changes it to compare both paths). */
 extern int nb_conv3_direct_max_channels;
 size_t nb_conv3_direct_workspace(const nb_conv_geom *g, int threads);
