@@ -101,12 +101,27 @@ typedef struct parser {
     nb_tfr_reader *reader;
     nb_record_codec *codec;
     nb_conv_batch *batch;
-    /* the spec last validated (records of a module come together, so the
-     * costly hash check runs once per module, not once per record) */
-    char vhash[NB_HASH_HEX + 1];
-    char *vadj, *vops;
-    int vvertices, vedges;
+    nb_conv_verifier *verifier; /* the spec and hash checks, batched */
+    int failed;                 /* a batch handed over held a bad record */
 } parser;
+
+/* Settle the deferred checks of the current batch, then hand it over. */
+static int hand_over(parser *ps)
+{
+    int bad = 0;
+    int rc = nb_conv_verify_flush(ps->verifier, ps->pipe->path, &bad);
+    if (rc) {
+        /* unchecked records must not be stored: fail the whole file */
+        ps->batch->status = rc;
+        snprintf(ps->batch->message, sizeof ps->batch->message, "%s", nb_errmsg());
+        ps->failed = 1;
+    }
+    if (bad && !ps->pipe->skip_corrupt)
+        ps->failed = 1;
+    ps->batch->bytes_in = ps->reader ? nb_tfr_bytes_in(ps->reader) : 0;
+    push(ps->pipe);
+    return rc;
+}
 
 /* Room for `need` bytes in the current batch: pushes it and takes the next
  * when full. NULL when the writer stopped. */
@@ -116,8 +131,8 @@ static nb_conv_batch *room(parser *ps, size_t need)
     if (b->count < NB_CONV_BATCH_ITEMS && b->used + need <= b->cap)
         return b;
     if (b->count > 0) {
-        b->bytes_in = nb_tfr_bytes_in(ps->reader);
-        push(ps->pipe);
+        if (hand_over(ps))
+            return NULL;
         b = ps->batch = acquire(ps->pipe);
         if (!b)
             return NULL;
@@ -166,44 +181,22 @@ static int add_bad(parser *ps, nb_corrupt_kind kind, const char *message, int64_
     return NB_OK;
 }
 
-/* Validate unless this is the spec validated last. */
-static int check_spec(parser *ps, const nb_record *rec, nb_corrupt_kind *kind)
+/* Arena bytes a record's item needs. */
+static size_t item_size(const nb_record *rec, const nb_tfr_record *tr)
 {
-    if (rec->hash_len == NB_HASH_HEX && ps->vadj && !memcmp(ps->vhash, rec->hash, NB_HASH_HEX) &&
-        strlen(ps->vadj) == rec->adjacency_len &&
-        !memcmp(ps->vadj, rec->adjacency, rec->adjacency_len) &&
-        strlen(ps->vops) == rec->operations_len &&
-        !memcmp(ps->vops, rec->operations, rec->operations_len))
-        return NB_OK;
-    nb_spec spec;
-    int rc = nb_record_validate(rec, &spec, kind);
-    if (rc)
-        return rc;
-    free(ps->vadj);
-    free(ps->vops);
-    ps->vadj = strndup(rec->adjacency, rec->adjacency_len);
-    ps->vops = strndup(rec->operations, rec->operations_len);
-    if (!ps->vadj || !ps->vops) {
-        free(ps->vadj);
-        ps->vadj = NULL;
-        return nb_seterr(NB_ENOMEM, "out of memory");
-    }
-    memcpy(ps->vhash, rec->hash, NB_HASH_HEX);
-    ps->vvertices = spec.num_vertices;
-    ps->vedges = nb_spec_num_edges(&spec);
-    return NB_OK;
-}
-
-static int add_good(parser *ps, const nb_record *rec, const nb_tfr_record *tr, int canonical)
-{
-    size_t need = rec->adjacency_len + rec->operations_len + tr->len + 64 +
+    size_t need = rec->adjacency_len + rec->operations_len + tr->len + 96 + NB_CONV_VERIFY_MSG +
                   (size_t)rec->num_evaluations * (sizeof(nb_evaluation) + 16);
     for (int i = 0; i < rec->num_evaluations; i++)
         if (rec->evaluations[i].checkpoint_path)
             need += strlen(rec->evaluations[i].checkpoint_path) + 16;
-    nb_conv_batch *b = room(ps, need);
-    if (!b)
-        return ps->batch ? NB_ENOMEM : NB_EINTR;
+    return need;
+}
+
+/* The item of a decoded record in the current batch (room was made). */
+static void add_good(parser *ps, const nb_record *rec, const nb_tfr_record *tr, int canonical,
+                     int grp, int vertices, int edges)
+{
+    nb_conv_batch *b = ps->batch;
     nb_conv_item *it = &b->items[b->count++];
     memset(it, 0, sizeof *it);
     it->index = tr->index;
@@ -213,8 +206,8 @@ static int add_good(parser *ps, const nb_record *rec, const nb_tfr_record *tr, i
     it->epochs = (int)rec->epochs;
     it->adjacency = take_str(b, rec->adjacency, rec->adjacency_len);
     it->operations = take_str(b, rec->operations, rec->operations_len);
-    it->num_vertices = ps->vvertices;
-    it->num_edges = ps->vedges;
+    it->num_vertices = vertices;
+    it->num_edges = edges;
     it->has_trainable_parameters = rec->has_trainable_parameters;
     it->trainable_parameters = rec->trainable_parameters;
     it->has_total_time = rec->has_total_time;
@@ -231,7 +224,8 @@ static int add_good(parser *ps, const nb_record *rec, const nb_tfr_record *tr, i
     it->payload = take(b, tr->len);
     memcpy((uint8_t *)it->payload, tr->data, tr->len);
     it->payload_len = tr->len;
-    return NB_OK;
+    if (grp >= 0)
+        nb_conv_verify_attach(ps->verifier, grp, it, take(b, NB_CONV_VERIFY_MSG));
 }
 
 /* One record: decoded and checked into a good item, or a bad item. Returns
@@ -242,9 +236,13 @@ static int parse_one(parser *ps, const nb_tfr_record *tr)
     nb_record rec;
     nb_corrupt_kind kind = NB_CORRUPT_NONE;
     int rc = nb_record_decode(ps->codec, tr->data, tr->len, &rec, &kind);
+    /* Room first: handing a batch over settles its checks, and this
+     * record's group must belong to the batch that holds its item. */
+    if (!rc && !room(ps, item_size(&rec, tr)))
+        return ps->batch ? NB_ENOMEM : NB_EINTR;
+    int grp = -1, vertices = 0, edges = 0, canonical = 0;
     if (!rc)
-        rc = check_spec(ps, &rec, &kind);
-    int canonical = 0;
+        rc = nb_conv_verify_record(ps->verifier, &rec, &grp, &vertices, &edges, &kind);
     if (!rc)
         rc = nb_record_is_canonical(ps->codec, &rec, tr->data, tr->len, &canonical);
     if (rc == NB_EINVAL) {
@@ -252,8 +250,10 @@ static int parse_one(parser *ps, const nb_tfr_record *tr)
         canonical = 0;
         rc = NB_OK;
     }
-    if (!rc)
-        return add_good(ps, &rec, tr, canonical);
+    if (!rc) {
+        add_good(ps, &rec, tr, canonical, grp, vertices, edges);
+        return NB_OK;
+    }
     if (rc != NB_ECORRUPT)
         return rc;
     nb_preferr(rc, "%s: record %lld at byte %llu", ps->pipe->path, (long long)tr->index,
@@ -274,8 +274,8 @@ static void finish(parser *ps, int status)
         b->status = status;
         snprintf(b->message, sizeof b->message, "%s", nb_errmsg());
     }
-    b->bytes_in = ps->reader ? nb_tfr_bytes_in(ps->reader) : 0;
-    push(ps->pipe);
+    int rc = hand_over(ps);
+    (void)rc; /* out of memory while checking: the bad items stay unsettled */
 }
 
 static int run(parser *ps)
@@ -284,9 +284,13 @@ static int run(parser *ps)
     int rc = nb_tfr_open_stream(p->file, p->path, &ps->reader);
     if (!rc)
         rc = nb_record_codec_new(&ps->codec);
+    if (!rc)
+        rc = nb_conv_verifier_new(&ps->verifier);
     while (!rc) {
         if (p->interrupt && *p->interrupt)
             return nb_seterr(NB_EINTR, "interrupted");
+        if (ps->failed)
+            return NB_ECORRUPT; /* a batch handed over holds the first bad record */
         nb_tfr_record tr;
         int got = 0;
         rc = nb_tfr_next(ps->reader, &tr, &got);
@@ -317,8 +321,7 @@ void *nb_conv_parse_main(void *arg)
     }
     nb_record_codec_free(ps.codec);
     nb_tfr_close(ps.reader);
-    free(ps.vadj);
-    free(ps.vops);
+    nb_conv_verifier_free(ps.verifier);
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     ps.pipe->parser_cpu = (double)ts.tv_sec + ts.tv_nsec / 1e9; /* read after join */

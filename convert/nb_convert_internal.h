@@ -17,6 +17,7 @@
 #include "nasbench/db.h"
 #include "nasbench/spec.h"
 #include "nb_convert.h"
+#include "nb_record.h"
 #include "nb_sha256.h"
 
 #define NB_CONV_BATCH_ITEMS 2048
@@ -85,6 +86,26 @@ nb_conv_batch *nb_conv_take(nb_conv_pipe *p);
 void nb_conv_release(nb_conv_pipe *p, nb_conv_batch *b);
 /* Tell the parser to stop (writer error or interrupt). */
 void nb_conv_stop(nb_conv_pipe *p);
+
+/* The batched spec and hash check of the parser (convert_verify.c). A
+ * record either passes at once (same spec as the last one verified), fails
+ * at once (NB_ECORRUPT, *kind set, message from nb_record_validate), or
+ * joins a group whose hash is computed, with the others of its batch, by
+ * nb_conv_verify_flush before the batch goes to the writer. */
+typedef struct nb_conv_verifier nb_conv_verifier;
+#define NB_CONV_VERIFY_MSG 320 /* bytes the caller reserves for a late message */
+int nb_conv_verifier_new(nb_conv_verifier **out);
+void nb_conv_verifier_free(nb_conv_verifier *v);
+/* *group: -1 when settled (then *vertices and *edges are set), else the
+ * group the item must be attached to. */
+int nb_conv_verify_record(nb_conv_verifier *v, const nb_record *rec, int *group, int *vertices,
+                          int *edges, nb_corrupt_kind *kind);
+/* The item (of the current batch) depends on `group` (no-op for -1); `msg`
+ * has NB_CONV_VERIFY_MSG bytes in the batch arena for a late failure. */
+void nb_conv_verify_attach(nb_conv_verifier *v, int group, nb_conv_item *item, char *msg);
+/* Hash the groups; items of failed groups become bad items (*bad counts
+ * them). Call before the batch is handed over. */
+int nb_conv_verify_flush(nb_conv_verifier *v, const char *path, int *bad);
 
 /* Runs the writer collects before one nb_db_add_runs call. */
 #define NB_CONV_PENDING 64
