@@ -131,8 +131,10 @@ static nb_conv_batch *room(parser *ps, size_t need)
     if (b->count < NB_CONV_BATCH_ITEMS && b->used + need <= b->cap)
         return b;
     if (b->count > 0) {
-        if (hand_over(ps))
+        if (hand_over(ps)) {
+            ps->batch = NULL; /* handed over with its failure: the writer stops there */
             return NULL;
+        }
         b = ps->batch = acquire(ps->pipe);
         if (!b)
             return NULL;
