@@ -14,6 +14,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: nasbench generate [--max-vertices 7] [--max-edges 9]\n"
             "                         [--verify-isomorphism] [--threads N] [--db FILE]\n"
+            "                         [--hash-every-graph]\n"
             "\n"
             "Enumerate every unique module (NAS-Bench-101 section 5): all full DAGs of\n"
             "2..V vertices and at most E edges, in the original generator's order, with\n"
@@ -38,7 +39,10 @@ static void usage(FILE *out)
             "                        transaction, a sources row of kind 'generate', the\n"
             "                        trainable parameters of each module; modules already\n"
             "                        stored are kept as they are\n"
-            "  --help                this text\n",
+            "  --help                this text\n"
+            "\n"
+            "Exit status: 0 ok, 2 usage, 7 false hash collision (with\n"
+            "--verify-isomorphism), 8 I/O, 9 database, 10 out of memory.\n",
             NB_ENUM_MAX_VERTICES);
 }
 

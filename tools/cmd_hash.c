@@ -17,7 +17,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nasbench hash --matrix MATRIX --ops OPS\n"
+            "usage: nasbench hash --matrix MATRIX --ops OPS [--trace]\n"
             "       nasbench hash --jsonl < specs.jsonl\n"
             "\n"
             "Prune a model spec exactly as NAS-Bench-101 does, check that it is in the\n"
