@@ -85,8 +85,9 @@ const nb_param *nb_net_params(const nb_net *net, int *count);
 int nb_net_num_trainable(const nb_net *net);
 int64_t nb_net_num_params(const nb_net *net);
 
-/* Trainable parameters of the network for a spec, by building it (no
- * activations are allocated) and counting its trainable tensors. */
+/* Trainable parameters of the network for a spec, by building its layers
+ * and counting its trainable tensors; no memory is allocated behind the
+ * tensors (neither parameters nor activations). shape NULL = the original. */
 int nb_net_count_params(const nb_spec *pruned, const nb_net_shape *shape, int64_t *params);
 
 /* Forward pass of n images (1 <= n <= max_batch) into logits [n][labels].
