@@ -119,7 +119,7 @@ int nb_conv_verify_record(nb_conv_verifier *v, const nb_record *rec, int *grp, i
     }
     if (v->ngroups > 0) {
         const nb_conv_item *l = v->groups[v->ngroups - 1].leader;
-        if (same_as(rec, l->hash, l->adjacency, l->operations)) {
+        if (l && same_as(rec, l->hash, l->adjacency, l->operations)) {
             *grp = v->ngroups - 1;
             return NB_OK;
         }
