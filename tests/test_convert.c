@@ -542,6 +542,93 @@ static void test_raw_payload_round_trip(void **state)
     nb_db_close(db);
 }
 
+
+/* A copy of `good` (at most 4,096 records) with a wrong hash in the records
+ * listed in `bad`; offsets[i] gets record i's offset. */
+static const char *with_bad_hashes(const char *good, const int *bad, int nbad, const char *name,
+                                   uint64_t *offsets)
+{
+    nb_tfr_reader *r;
+    assert_int_equal(nb_tfr_open(good, &r), NB_OK);
+    char **data = calloc(4096, sizeof *data);
+    size_t *len = calloc(4096, sizeof *len), total = 0;
+    nb_tfr_record rec;
+    int got, n = 0;
+    while (nb_tfr_next(r, &rec, &got) == NB_OK && got) {
+        assert_true(n < 4096);
+        data[n] = malloc(rec.len + 1);
+        memcpy(data[n], rec.data, rec.len);
+        data[n][rec.len] = '\0';
+        len[n++] = rec.len;
+    }
+    nb_tfr_close(r);
+    for (int b = 0; b < nbad; b++) {
+        fields f;
+        split(data[bad[b]], &f);
+        f.hash[31] = f.hash[31] == '0' ? '1' : '0';
+        char text[4096];
+        join(&f, text, sizeof text);
+        free(data[bad[b]]);
+        data[bad[b]] = strdup(text);
+        len[bad[b]] = strlen(text);
+    }
+    for (int i = 0; i < n; i++)
+        total += len[i] + NB_TFR_OVERHEAD;
+    uint8_t *bytes = malloc(total), *at = bytes;
+    for (int i = 0; i < n; i++) {
+        offsets[i] = (uint64_t)(at - bytes);
+        at += nb_tfr_frame(data[i], len[i], at);
+        free(data[i]);
+    }
+    const char *path = tmp(name);
+    write_bytes(path, bytes, total);
+    free(bytes);
+    free(data);
+    free(len);
+    return path;
+}
+
+/* The hash check runs for a whole batch at once: every record of a module
+ * with a wrong hash is rejected (not just the first), and a bad record in a
+ * later batch is found with its own index and offset. */
+static void test_deferred_hash_check(void **state)
+{
+    (void)state;
+    const char *good = synth("defer-good.tfrecord", 200, NULL, 0); /* 2,400 records */
+    uint64_t *off = calloc(4096, sizeof *off);
+    /* module 7 (records 84..95): the same wrong hash in all 12; record 2100
+     * (in the second batch of 2,048): a wrong hash alone */
+    static const int bad[] = {84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 2100};
+    const char *path = with_bad_hashes(good, bad, 13, "defer.tfrecord", off);
+    nb_db *db = fresh("defer.db");
+    nb_convert_report rep;
+    char want[512];
+    assert_int_equal(nb_convert_file(db, path, NULL, &rep), NB_ECORRUPT);
+    snprintf(want, sizeof want, "record 84 at byte %llu: hash mismatch", (unsigned long long)off[84]);
+    if (!strstr(nb_errmsg(), want))
+        fail_msg("got \"%s\", want \"%s\"", nb_errmsg(), want);
+    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 0);
+
+    nb_convert_options o = {.skip_corrupt = 1};
+    assert_int_equal(nb_convert_file(db, path, &o, &rep), NB_OK);
+    assert_int_equal(rep.skipped, 13);
+    assert_int_equal(rep.skipped_by_kind[NB_CORRUPT_HASH_MISMATCH], 13);
+    assert_int_equal(rep.runs_added, 2400 - 13);
+    assert_int_equal(count(db, "SELECT count(*) FROM modules"), 199);
+    nb_db_close(db);
+
+    const char *late = with_bad_hashes(good, bad + 12, 1, "late.tfrecord", off);
+    db = fresh("late.db");
+    assert_int_equal(nb_convert_file(db, late, NULL, &rep), NB_ECORRUPT);
+    snprintf(want, sizeof want, "record 2100 at byte %llu: hash mismatch",
+             (unsigned long long)off[2100]);
+    if (!strstr(nb_errmsg(), want))
+        fail_msg("got \"%s\", want \"%s\"", nb_errmsg(), want);
+    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 0);
+    nb_db_close(db);
+    free(off);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -558,7 +645,7 @@ int main(void)
         cmocka_unit_test(test_idempotent),       cmocka_unit_test(test_incremental),
         cmocka_unit_test(test_corrupt_kinds),    cmocka_unit_test(test_skip_corrupt),
         cmocka_unit_test(test_interrupt_rolls_back), cmocka_unit_test(test_raw_payload_round_trip),
-        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_deferred_hash_check), cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
