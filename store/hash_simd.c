@@ -206,7 +206,7 @@ int nb_hash_graph_with(int which, int n, const uint16_t succ[], const int *label
 
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
 {
-    static _Atomic(single_fn) chosen = NULL;
+    static _Atomic(single_fn) chosen; /* zero: not chosen yet */
     single_fn fn = chosen;
     if (!fn) {
         int best = nb_hash_batch_variant();

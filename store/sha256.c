@@ -9,6 +9,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define NB_SHA_X86 1
 #endif
@@ -119,7 +120,14 @@ int nb_sha256_hw_available(void)
 #ifdef NB_SHA_X86
     static int cached = -1;
     if (cached < 0)
-        cached = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+    {
+        /* CPUID leaf 7 EBX bit 29 is SHA, leaf 1 ECX bit 19 SSE4.1; asked
+         * directly because clang's __builtin_cpu_supports has no "sha". */
+        unsigned a, b, c, d;
+        int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b >> 29 & 1);
+        int sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c >> 19 & 1);
+        cached = sha && sse41;
+    }
     return cached;
 #else
     return 0;
