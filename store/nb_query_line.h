@@ -30,6 +30,12 @@ typedef struct nb_query_line {
  * message for a bad line; the code and message are also kept in the line. */
 int nb_query_line_parse(nb_json_doc *doc, const char *text, size_t len, nb_query_line *line);
 
+/* The line that command-line options name: a module hash (`hash` not NULL)
+ * or a spec (`matrix` and `ops`). NB_EINVAL for a string that is not a
+ * 32-character hash, the parse error of nb_spec_parse otherwise. */
+int nb_query_line_from_args(nb_query_line *line, const char *hash, const char *matrix,
+                            const char *ops);
+
 /* Prune, check and hash every good spec line of lines[0..n), as
  * nb_spec_resolve would one by one (same codes and messages), hashing the
  * valid ones together. Hash lines are left as they are. */

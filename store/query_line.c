@@ -137,3 +137,16 @@ int nb_query_lines_run(FILE *in, FILE *out, int resolve, nb_query_answer_fn answ
     nb_json_doc_free(doc);
     return rc;
 }
+
+int nb_query_line_from_args(nb_query_line *line, const char *hash, const char *matrix,
+                            const char *ops)
+{
+    memset(line, 0, sizeof *line);
+    if (!hash)
+        return nb_spec_parse(&line->spec, matrix, ops);
+    if (strlen(hash) != NB_HASH_HEX)
+        return nb_seterr(NB_EINVAL, "not a module hash: '%s'", hash);
+    line->is_hash = 1;
+    memcpy(line->hash, hash, NB_HASH_HEX + 1);
+    return NB_OK;
+}

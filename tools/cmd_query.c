@@ -128,13 +128,8 @@ int cmd_query(int argc, char **argv)
         return cli_usage("query", "give --matrix and --ops, or --hash, or --jsonl");
 
     nb_query_line line = {0};
-    if (hash) {
-        line.is_hash = 1;
-        snprintf(line.hash, sizeof line.hash, "%s", hash);
-        if (strlen(hash) != NB_HASH_HEX)
-            return cli_fail("query", nb_seterr(NB_EINVAL, "not a module hash: '%s'", hash));
-    } else if (!jsonl) {
-        int rc = nb_spec_parse(&line.spec, matrix, ops);
+    if (!jsonl) {
+        int rc = nb_query_line_from_args(&line, hash, matrix, ops);
         if (rc)
             return cli_fail("query", rc);
     }

@@ -78,13 +78,8 @@ int cmd_stats(int argc, char **argv)
     if (sources != 1 || (!jsonl && !hash && !(matrix && ops)))
         return cli_usage("stats", "give --hash, or --matrix and --ops, or --jsonl");
     nb_query_line line = {0};
-    if (hash) {
-        line.is_hash = 1;
-        if (strlen(hash) != NB_HASH_HEX)
-            return cli_fail("stats", nb_seterr(NB_EINVAL, "not a module hash: '%s'", hash));
-        memcpy(line.hash, hash, NB_HASH_HEX + 1);
-    } else if (!jsonl) {
-        int rc = nb_spec_parse(&line.spec, matrix, ops);
+    if (!jsonl) {
+        int rc = nb_query_line_from_args(&line, hash, matrix, ops);
         if (rc)
             return cli_fail("stats", rc);
     }
