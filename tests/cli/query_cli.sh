@@ -77,6 +77,8 @@ eq "$(cat "$W/err")" "nasbench query: invalid spec, provided graph is disconnect
 eq "$(status "$NB" query "$DB" --matrix 0110 --ops input,output)" 4 "not upper triangular"
 eq "$(status "$NB" query "$DB" --matrix '[[0,1' --ops input,output)" 3 "malformed"
 eq "$(status "$NB" query "$DB" --hash ffffffffffffffffffffffffffffffff)" 6 "unknown hash"
+eq "$(status "$NB" query "$DB" --hash abc)" 3 "short hash"
+eq "$(status "$NB" stats "$DB" --hash abc)" 3 "stats short hash"
 eq "$(status "$NB" query "$DB" --hash $H2 --repeat 3)" 6 "missing repeat"
 eq "$(status "$NB" query "$DB" --hash $H2 --repeat 1 --mean)" 2 "repeat and mean"
 eq "$(status "$NB" query "$DB")" 2 "no spec"
