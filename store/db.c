@@ -68,6 +68,8 @@ static int create_schema(nb_db *db)
     rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
     if (!rc && tables == 0)
         rc = nb_db_exec(db, nb_db_schema_sql, "creating the schema");
+    if (!rc && tables == 0)
+        rc = nb_db_exec(db, nb_db_views_sql, "creating the views");
     if (!rc)
         return nb_db_commit(db);
     nb_db_rollback(db);

@@ -138,6 +138,8 @@ int nb_db_migrate(nb_db *db, int from)
     for (int v = from + 1; !rc && v <= NB_DB_SCHEMA_VERSION; v++)
         rc = migrate_step(db, v);
     if (!rc)
+        rc = nb_db_exec(db, nb_db_views_sql, "recreating the views");
+    if (!rc)
         return nb_db_commit(db);
     nb_db_rollback(db);
     return rc;

@@ -54,6 +54,10 @@ struct nb_db {
 /* sql/schema.sql: creates a database at the current version. */
 extern const char nb_db_schema_sql[];
 
+/* sql/views.sql: drops and creates the views; run after creating the schema
+ * and after migrating, inside the same transaction. */
+extern const char nb_db_views_sql[];
+
 /* sql/migrations/vN.sql: brings a database from version N-1 to N. The array
  * ends with {0, NULL}; it is not sorted (db_migrate.c looks versions up). */
 typedef struct nb_db_migration {
