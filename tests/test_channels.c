@@ -106,7 +106,7 @@ static void test_published_counts(void **state)
 }
 
 /* Hash and parameters of one real spec against the published values. */
-static void expect_real(const char *bits, const char *ops, const char *hash, long long params,
+static void expect_real(const char *hash, const char *bits, const char *ops, long long params,
                         const char *where)
 {
     nb_spec s, p;
@@ -124,55 +124,18 @@ static void expect_real(const char *bits, const char *ops, const char *hash, lon
 static void test_vis_1k_specs(void **state)
 {
     (void)state;
-    const char *path = nb_test_shared("realdata/derived/nasbench_vis_1k_specs.csv");
-    if (!path)
+    int rows = nb_test_each_vis_1k_spec(expect_real);
+    if (rows < 0)
         skip();
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[4096];
-    int rows = 0;
-    assert_non_null(fgets(line, sizeof line, f)); /* header */
-    while (fgets(line, sizeof line, f)) {
-        char hash[64], bits[256], ops[1024];
-        long long params;
-        /* module_hash,adjacency_string,"ops_csv",trainable_parameters,... */
-        if (sscanf(line, "%63[^,],%255[^,],\"%1023[^\"]\",%lld", hash, bits, ops, &params) != 4)
-            fail_msg("line %d unreadable", rows + 2);
-        char where[32];
-        snprintf(where, sizeof where, "csv line %d", rows + 2);
-        expect_real(bits, ops, hash, params, where);
-        rows++;
-    }
-    fclose(f);
     assert_int_equal(rows, 1000);
 }
 
 static void test_full_records(void **state)
 {
     (void)state;
-    const char *path = nb_test_shared("realdata/derived/nb101_full_records.jsonl");
-    if (!path)
+    int records = nb_test_each_full_record(expect_real);
+    if (records < 0)
         skip();
-    size_t len;
-    char *text = nb_test_read_file(path, &len);
-    assert_non_null(text);
-    nb_json_doc *doc = nb_json_doc_new();
-    int records = 0;
-    for (char *p = text; p < text + len;) {
-        char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        const nb_json *r;
-        if (n) {
-            assert_int_equal(nb_json_parse(doc, p, n, &r), 0);
-            expect_real(nb_json_get(r, "adjacency_string")->string,
-                        nb_json_get(r, "ops_csv")->string, nb_json_get(r, "module_hash")->string,
-                        (long long)nb_json_get(r, "trainable_parameters")->integer, "full record");
-            records++;
-        }
-        p += n + 1;
-    }
-    nb_json_doc_free(doc);
-    free(text);
     assert_int_equal(records, 32);
 }
 

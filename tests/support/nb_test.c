@@ -1,6 +1,8 @@
 /* Shared helpers of the cmocka tests. */
 #include "nb_test.h"
 
+#include "nb_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,4 +56,59 @@ char *nb_test_read_file(const char *path, size_t *len)
             *len = (size_t)n;
     }
     return buf;
+}
+
+int nb_test_each_vis_1k_spec(nb_test_real_fn fn)
+{
+    const char *path = nb_test_shared("realdata/derived/nasbench_vis_1k_specs.csv");
+    if (!path)
+        return -1;
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[4096];
+    int rows = 0;
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f)) {
+        /* module_hash,adjacency_string,"ops_csv",trainable_parameters,... */
+        char hash[64], bits[256], ops[1024], where[32];
+        long long params;
+        if (sscanf(line, "%63[^,],%255[^,],\"%1023[^\"]\",%lld", hash, bits, ops, &params) != 4)
+            fail_msg("csv line %d unreadable", rows + 2);
+        snprintf(where, sizeof where, "csv line %d", rows + 2);
+        fn(hash, bits, ops, params, where);
+        rows++;
+    }
+    fclose(f);
+    return rows;
+}
+
+int nb_test_each_full_record(nb_test_real_fn fn)
+{
+    const char *path = nb_test_shared("realdata/derived/nb101_full_records.jsonl");
+    if (!path)
+        return -1;
+    size_t len;
+    char *text = nb_test_read_file(path, &len);
+    assert_non_null(text);
+    nb_json_doc *doc = nb_json_doc_new();
+    int records = 0;
+    for (char *p = text; p < text + len;) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        const nb_json *r;
+        if (n) {
+            assert_int_equal(nb_json_parse(doc, p, n, &r), 0);
+            const nb_json *h = nb_json_get(r, "module_hash"), *a = nb_json_get(r, "adjacency_string"),
+                          *o = nb_json_get(r, "ops_csv"), *t = nb_json_get(r, "trainable_parameters");
+            assert_true(h && a && o && t && t->is_integer);
+            char where[32];
+            snprintf(where, sizeof where, "full record %d", records + 1);
+            fn(h->string, a->string, o->string, (long long)t->integer, where);
+            records++;
+        }
+        p += n + 1;
+    }
+    nb_json_doc_free(doc);
+    free(text);
+    return records;
 }

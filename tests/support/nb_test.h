@@ -22,4 +22,15 @@ const char *nb_test_tmp(const char *name);
 /* Whole file into a malloc'd, NUL-terminated buffer; NULL if unreadable. */
 char *nb_test_read_file(const char *path, size_t *len);
 
+/* One real module with its published values. */
+typedef void (*nb_test_real_fn)(const char *hash, const char *adjacency, const char *ops,
+                                long long trainable_parameters, const char *where);
+
+/* Call fn for every spec of realdata/derived/nasbench_vis_1k_specs.csv (1,000
+ * rows) or realdata/derived/nb101_full_records.jsonl (32 modules); returns
+ * the number of specs, or -1 when the file is absent (tests then skip()).
+ * A row that cannot be read fails the test. */
+int nb_test_each_vis_1k_spec(nb_test_real_fn fn);
+int nb_test_each_full_record(nb_test_real_fn fn);
+
 #endif
