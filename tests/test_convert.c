@@ -65,16 +65,6 @@ static nb_db *fresh(const char *name)
     return db;
 }
 
-static int64_t count(nb_db *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(nb_db_stmt(db, sql, &st), NB_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return n;
-}
-
 /* SHA-256 of every row of every table: "the database is unchanged". */
 static void digest(nb_db *db, char hex[65])
 {
@@ -182,10 +172,10 @@ static void test_real_sample(void **state)
         }
     }
     assert_int_equal(runs, 105);
-    assert_int_equal(count(db, "SELECT count(*) FROM run_metrics"), 105);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM run_metrics"), 105);
     /* absent in the protobuf: NULL, never 0 */
-    assert_int_equal(count(db, "SELECT count(*) FROM runs WHERE total_time IS NULL"), 105);
-    assert_int_equal(count(db, "SELECT count(*) FROM evaluations WHERE checkpoint = 0 AND"
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs WHERE total_time IS NULL"), 105);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM evaluations WHERE checkpoint = 0 AND"
                                " test_accuracy IS NULL AND training_time = 0.0"), 105);
     nb_json_doc_free(doc);
     free(jsonl);
@@ -210,7 +200,7 @@ static void test_round_trip_and_zstd(void **state)
     assert_int_equal(nb_convert_file(db, zst, NULL, &r), NB_OK);
     assert_int_equal(r.runs_added, 40 * 12);
     assert_int_equal(r.modules_added, 40);
-    assert_int_equal(count(db, "SELECT count(*) FROM evaluations"), 40 * 12 * 3);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM evaluations"), 40 * 12 * 3);
     const char *out = tmp("rt.out.tfrecord");
     int64_t n;
     assert_int_equal(nb_export(db, out, NULL, &n), NB_OK);
@@ -268,8 +258,8 @@ static void test_incremental(void **state)
     assert_int_equal(r.runs_existing, 90);
     assert_int_equal(r.runs_added, 270);
     assert_int_equal(r.modules_added, 0);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 360);
-    assert_int_equal(count(db, "SELECT count(*) FROM (SELECT module_id, epochs FROM runs GROUP BY"
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 360);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM (SELECT module_id, epochs FROM runs GROUP BY"
                                " 1, 2 HAVING count(*) = 3 AND min(repeat) = 0 AND"
                                " max(repeat) = 2)"), 120);
     /* the full file's data is all there: a fresh conversion agrees */
@@ -277,7 +267,7 @@ static void test_incremental(void **state)
     assert_int_equal(nb_convert_file(ref, full, NULL, &r), NB_OK);
     const char *sql = "SELECT count(*), sum(final_test_accuracy), sum(halfway_training_time)"
                       " FROM run_metrics";
-    assert_int_equal(count(db, sql), count(ref, sql));
+    assert_int_equal(nb_test_count(db, sql), nb_test_count(ref, sql));
     sqlite3_stmt *a, *b;
     assert_int_equal(nb_db_stmt(db, sql, &a), NB_OK);
     assert_int_equal(nb_db_stmt(ref, sql, &b), NB_OK);
@@ -487,8 +477,8 @@ static void test_skip_corrupt(void **state)
             kinds += r.skipped_by_kind[k];
         assert_int_equal(kinds, 1);
         /* never part of a run: every stored run has its 3 evaluations */
-        assert_int_equal(count(db, "SELECT count(*) FROM evaluations"), 3 * (36 - lost));
-        assert_int_equal(count(db, "SELECT count(*) FROM runs"), 36 - lost);
+        assert_int_equal(nb_test_count(db, "SELECT count(*) FROM evaluations"), 3 * (36 - lost));
+        assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 36 - lost);
         nb_db_close(db);
     }
 }
@@ -501,11 +491,11 @@ static void test_interrupt_rolls_back(void **state)
     volatile sig_atomic_t stop = 1;
     nb_convert_options o = {.interrupt = &stop};
     assert_int_equal(nb_convert_file(db, file, &o, NULL), NB_EINTR);
-    assert_int_equal(count(db, "SELECT count(*) FROM sources"), 0);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 0);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM sources"), 0);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 0);
     stop = 0;
     assert_int_equal(nb_convert_file(db, file, &o, NULL), NB_OK);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 120);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 120);
     nb_db_close(db);
 }
 
@@ -535,7 +525,7 @@ static void test_raw_payload_round_trip(void **state)
     nb_convert_report r;
     assert_int_equal(nb_convert_file(db, path, NULL, &r), NB_OK);
     assert_int_equal(r.raw_records, 1);
-    assert_int_equal(count(db, "SELECT count(*) FROM run_metrics"), 12);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM run_metrics"), 12);
     const char *out = tmp("raw.out.tfrecord");
     assert_int_equal(nb_export(db, out, NULL, NULL), NB_OK);
     assert_same_file(out, path);
@@ -607,14 +597,14 @@ static void test_deferred_hash_check(void **state)
     snprintf(want, sizeof want, "record 84 at byte %llu: hash mismatch", (unsigned long long)off[84]);
     if (!strstr(nb_errmsg(), want))
         fail_msg("got \"%s\", want \"%s\"", nb_errmsg(), want);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 0);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 0);
 
     nb_convert_options o = {.skip_corrupt = 1};
     assert_int_equal(nb_convert_file(db, path, &o, &rep), NB_OK);
     assert_int_equal(rep.skipped, 13);
     assert_int_equal(rep.skipped_by_kind[NB_CORRUPT_HASH_MISMATCH], 13);
     assert_int_equal(rep.runs_added, 2400 - 13);
-    assert_int_equal(count(db, "SELECT count(*) FROM modules"), 199);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM modules"), 199);
     nb_db_close(db);
 
     const char *late = with_bad_hashes(good, bad + 12, 1, "late.tfrecord", off);
@@ -624,7 +614,7 @@ static void test_deferred_hash_check(void **state)
              (unsigned long long)off[2100]);
     if (!strstr(nb_errmsg(), want))
         fail_msg("got \"%s\", want \"%s\"", nb_errmsg(), want);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 0);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 0);
     nb_db_close(db);
     free(off);
 }

@@ -18,16 +18,6 @@ static nb_db *fresh(const char *name)
     return db;
 }
 
-static int64_t count(nb_db *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(nb_db_stmt(db, sql, &st), NB_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return n;
-}
-
 static void test_open_modes(void **state)
 {
     (void)state;
@@ -39,7 +29,7 @@ static void test_open_modes(void **state)
     assert_null(db);
     assert_int_equal(nb_db_open(path, NB_OPEN_READWRITE, &db), NB_EIO);
     assert_int_equal(nb_db_open(path, NB_OPEN_CREATE, &db), NB_OK);
-    assert_int_equal(count(db, "PRAGMA user_version"), nb_db_schema_version());
+    assert_int_equal(nb_test_count(db, "PRAGMA user_version"), nb_db_schema_version());
     assert_int_equal(nb_db_close(db), NB_OK);
     assert_int_equal(nb_db_open(path, NB_OPEN_READONLY, &db), NB_OK);
     /* writes fail on a read-only handle */
@@ -128,15 +118,15 @@ static void test_write_path(void **state)
     assert_int_equal(nb_db_add_run(db, &r, NULL), NB_OK);
     assert_int_equal(nb_db_commit(db), NB_OK);
 
-    assert_int_equal(count(db, "SELECT trainable_parameters FROM modules"), 8555530);
-    assert_int_equal(count(db, "SELECT group_concat(x, ' ') = "
+    assert_int_equal(nb_test_count(db, "SELECT trainable_parameters FROM modules"), 8555530);
+    assert_int_equal(nb_test_count(db, "SELECT group_concat(x, ' ') = "
                                "'0@108 1@108 0@4' FROM (SELECT repeat || '@' || epochs AS x FROM runs ORDER BY id)"), 1);
     /* absent fields are NULL, never 0 */
-    assert_int_equal(count(db, "SELECT count(*) FROM evaluations WHERE checkpoint = 0 AND "
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM evaluations WHERE checkpoint = 0 AND "
                                "train_accuracy IS NULL AND current_epoch = 0.0 AND "
                                "checkpoint_path IS NULL"), 3);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs WHERE total_time IS NULL"), 3);
-    assert_int_equal(count(db, "SELECT count(*) FROM evaluations WHERE checkpoint_path = ''"), 3);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs WHERE total_time IS NULL"), 3);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM evaluations WHERE checkpoint_path = ''"), 3);
     /* doubles come back bit for bit */
     sqlite3_stmt *st;
     assert_int_equal(nb_db_stmt(db, "SELECT final_validation_accuracy, halfway_training_time, "
@@ -147,18 +137,18 @@ static void test_write_path(void **state)
     assert_true(sqlite3_column_double(st, 1) == 883.4580078125);
     assert_string_equal((const char *)sqlite3_column_text(st, 2), "tfrecord");
     sqlite3_reset(st);
-    assert_int_equal(count(db, "SELECT repeats FROM module_stats WHERE epochs = 108"), 2);
+    assert_int_equal(nb_test_count(db, "SELECT repeats FROM module_stats WHERE epochs = 108"), 2);
 
     /* an explicit repeat that exists is refused, and nothing is left behind */
     r.epochs = 108;
     r.repeat = 1;
     assert_int_equal(nb_db_add_run(db, &r, NULL), NB_EDB);
-    assert_int_equal(count(db, "SELECT count(*) FROM runs"), 3);
-    assert_int_equal(count(db, "SELECT count(*) FROM evaluations"), 9);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM runs"), 3);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM evaluations"), 9);
     /* outside a transaction add_run is its own transaction */
     r.repeat = -1;
     assert_int_equal(nb_db_add_run(db, &r, NULL), NB_OK);
-    assert_int_equal(count(db, "SELECT max(repeat) FROM runs WHERE epochs = 108"), 2);
+    assert_int_equal(nb_test_count(db, "SELECT max(repeat) FROM runs WHERE epochs = 108"), 2);
     nb_db_close(db);
 }
 
@@ -208,7 +198,7 @@ static void test_transactions(void **state)
     assert_int_equal(nb_db_begin(db), NB_OK);
     assert_int_equal(nb_db_add_source(db, &s, NULL), NB_OK);
     assert_int_equal(nb_db_rollback(db), NB_OK);
-    assert_int_equal(count(db, "SELECT count(*) FROM sources"), 0);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM sources"), 0);
     /* a second writer waits, then gives up while we hold the lock */
     assert_int_equal(nb_db_begin(db), NB_OK);
     nb_db *other = NULL;
@@ -220,9 +210,9 @@ static void test_transactions(void **state)
     assert_int_equal(nb_db_commit(other), NB_OK);
     nb_db_close(other);
     assert_int_equal(nb_db_bulk(db, 1), NB_OK);
-    assert_int_equal(count(db, "PRAGMA synchronous"), 0);
+    assert_int_equal(nb_test_count(db, "PRAGMA synchronous"), 0);
     assert_int_equal(nb_db_bulk(db, 0), NB_OK);
-    assert_int_equal(count(db, "PRAGMA synchronous"), 2);
+    assert_int_equal(nb_test_count(db, "PRAGMA synchronous"), 2);
     nb_db_close(db);
 }
 
@@ -303,7 +293,7 @@ static char *fill(const char *name, int batched)
     assert_int_equal(nb_db_commit(db), NB_OK);
     for (int i = 1; i < 45; i++)
         assert_int_equal(ids[i], ids[i - 1] + 1);
-    assert_int_equal(count(db, "SELECT count(*) FROM modules WHERE trainable_parameters = 77"), 1);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM modules WHERE trainable_parameters = 77"), 1);
     char *out = dump(db);
     nb_db_close(db);
     return out;

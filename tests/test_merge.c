@@ -47,16 +47,6 @@ static nb_db *make_db(const char *name, const char *file_tag, const int *ks, int
     return db;
 }
 
-static int64_t count(nb_db *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(nb_db_stmt(db, sql, &st), NB_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return v;
-}
-
 static void test_merge_idempotent(void **state)
 {
     (void)state;
@@ -72,29 +62,29 @@ static void test_merge_idempotent(void **state)
     assert_int_equal(st.runs_skipped, 1);
     assert_int_equal(st.modules_added, 1);
     assert_int_equal(st.sources_added, 1);
-    assert_int_equal(count(a, "SELECT count(*) FROM runs"), 5);
-    assert_int_equal(count(a, "SELECT count(*) FROM evaluations"), 15);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM runs"), 5);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM evaluations"), 15);
     /* repeats continue: a had 0, 1; b's k=3 and k=4 become 2 and 3, in order */
-    assert_int_equal(count(a, "SELECT repeat FROM runs WHERE total_time = 103.0"), 2);
-    assert_int_equal(count(a, "SELECT repeat FROM runs WHERE total_time = 104.0"), 3);
+    assert_int_equal(nb_test_count(a, "SELECT repeat FROM runs WHERE total_time = 103.0"), 2);
+    assert_int_equal(nb_test_count(a, "SELECT repeat FROM runs WHERE total_time = 104.0"), 3);
     /* provenance: b's source row kept with its file name, the merge recorded */
-    assert_int_equal(count(a, "SELECT count(*) FROM sources WHERE file_name = 'b'"), 1);
-    assert_int_equal(count(a, "SELECT count(*) FROM runs r JOIN sources s ON s.id = r.source_id"
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM sources WHERE file_name = 'b'"), 1);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM runs r JOIN sources s ON s.id = r.source_id"
                               " WHERE s.file_name = 'b'"),
                      3);
-    assert_int_equal(count(a, "SELECT count(*) FROM sources WHERE kind = 'merge'"), 1);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM sources WHERE kind = 'merge'"), 1);
     /* b's module without a parameter count keeps NULL, values intact */
-    assert_int_equal(count(a, "SELECT count(*) FROM modules WHERE trainable_parameters IS NULL"),
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM modules WHERE trainable_parameters IS NULL"),
                      1);
     /* the same input again adds nothing at all */
-    int64_t sources = count(a, "SELECT count(*) FROM sources");
+    int64_t sources = nb_test_count(a, "SELECT count(*) FROM sources");
     assert_int_equal(nb_merge(a, in, 1, &st), NB_OK);
     assert_int_equal(st.runs_added, 0);
     assert_int_equal(st.runs_skipped, 4);
     assert_int_equal(st.sources_added, 0);
     assert_int_equal(st.modules_added, 0);
-    assert_int_equal(count(a, "SELECT count(*) FROM runs"), 5);
-    assert_int_equal(count(a, "SELECT count(*) FROM sources"), sources);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM runs"), 5);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM sources"), sources);
     nb_db_close(a);
 }
 
@@ -113,9 +103,9 @@ static void test_merge_atomic_and_self(void **state)
     const char *in[] = {good, nb_test_tmp("missing.db")};
     assert_int_not_equal(nb_merge(a, in, 2, NULL), NB_OK);
     assert_non_null(strstr(nb_errmsg(), "missing.db"));
-    assert_int_equal(count(a, "SELECT count(*) FROM runs"), 1);
-    assert_int_equal(count(a, "SELECT count(*) FROM modules"), 1);
-    assert_int_equal(count(a, "SELECT count(*) FROM sources"), 1);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM modules"), 1);
+    assert_int_equal(nb_test_count(a, "SELECT count(*) FROM sources"), 1);
     nb_db_close(a);
 }
 

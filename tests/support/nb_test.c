@@ -1,6 +1,8 @@
 /* Shared helpers of the cmocka tests. */
 #include "nb_test.h"
 
+#include "nasbench/db.h"
+#include "nasbench/error.h"
 #include "nb_json.h"
 
 #include <stdio.h>
@@ -111,4 +113,14 @@ int nb_test_each_full_record(nb_test_real_fn fn)
     nb_json_doc_free(doc);
     free(text);
     return records;
+}
+
+int64_t nb_test_count(nb_db *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(nb_db_stmt(db, sql, &st), NB_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return n;
 }

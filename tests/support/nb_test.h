@@ -22,6 +22,11 @@ const char *nb_test_tmp(const char *name);
 /* Whole file into a malloc'd, NUL-terminated buffer; NULL if unreadable. */
 char *nb_test_read_file(const char *path, size_t *len);
 
+/* The integer that a one-row, one-column SQL query on db returns (the
+ * statement comes from the handle's cache). Fails the test otherwise. */
+struct nb_db;
+int64_t nb_test_count(struct nb_db *db, const char *sql);
+
 /* One real module with its published values. */
 typedef void (*nb_test_real_fn)(const char *hash, const char *adjacency, const char *ops,
                                 long long trainable_parameters, const char *where);
