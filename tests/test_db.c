@@ -220,24 +220,11 @@ static void test_transactions(void **state)
 /* Every row of runs and evaluations as text (ids, repeats, NULLs). */
 static char *dump(nb_db *db)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(nb_db_sqlite(db),
+    return nb_test_rows_text(db,
         "SELECT r.id, r.module_id, r.epochs, r.repeat, quote(r.total_time), r.source_id,"
         " r.fingerprint, e.checkpoint, quote(e.current_epoch), quote(e.test_accuracy),"
         " quote(e.checkpoint_path) FROM runs r LEFT JOIN evaluations e ON e.run_id = r.id"
-        " ORDER BY r.id, e.checkpoint", -1, &st, NULL), SQLITE_OK);
-    size_t cap = 1 << 16, len = 0;
-    char *out = calloc(1, cap);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            len += (size_t)snprintf(out + len, cap - len, "%s|", t ? t : "NULL");
-        }
-        len += (size_t)snprintf(out + len, cap - len, "\n");
-        assert_true(len < cap);
-    }
-    sqlite3_finalize(st);
-    return out;
+        " ORDER BY r.id, e.checkpoint");
 }
 
 /* Fill a database with 2 old modules with runs, then add 3 new modules and

@@ -63,26 +63,12 @@ static nb_db *trainer_db(void)
 /* Every stored value of runs and evaluations, with NULLs, as one text. */
 static char *values(nb_db *db)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(nb_db_sqlite(db),
+    return nb_test_rows_text(db,
         "SELECT m.hash, m.trainable_parameters, r.epochs, r.repeat, quote(r.total_time),"
         " e.checkpoint, quote(e.current_epoch), quote(e.training_time), quote(e.train_accuracy),"
         " quote(e.validation_accuracy), quote(e.test_accuracy), quote(e.checkpoint_path)"
         " FROM runs r JOIN modules m ON m.id = r.module_id"
-        " LEFT JOIN evaluations e ON e.run_id = r.id ORDER BY r.id, e.checkpoint",
-        -1, &st, NULL), SQLITE_OK);
-    size_t cap = 1 << 15, len = 0;
-    char *out = calloc(1, cap);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            len += (size_t)snprintf(out + len, cap - len, "%s|", t ? t : "NULL");
-        }
-        len += (size_t)snprintf(out + len, cap - len, "\n");
-        assert_true(len < cap);
-    }
-    sqlite3_finalize(st);
-    return out;
+        " LEFT JOIN evaluations e ON e.run_id = r.id ORDER BY r.id, e.checkpoint");
 }
 
 static void test_trainer_runs_round_trip(void **state)

@@ -124,3 +124,35 @@ int64_t nb_test_count(nb_db *db, const char *sql)
     sqlite3_reset(st);
     return n;
 }
+
+static void append(char **out, size_t *len, size_t *cap, const char *piece, char end)
+{
+    size_t n = strlen(piece);
+    if (*len + n + 2 > *cap) {
+        *cap = 2 * (*len + n + 2);
+        *out = realloc(*out, *cap);
+        assert_non_null(*out);
+    }
+    memcpy(*out + *len, piece, n);
+    *len += n;
+    (*out)[(*len)++] = end;
+    (*out)[*len] = '\0';
+}
+
+char *nb_test_rows_text(nb_db *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(nb_db_sqlite(db), sql, -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 12, len = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            append(&out, &len, &cap, t ? t : "NULL", '|');
+        }
+        append(&out, &len, &cap, "", '\n');
+    }
+    sqlite3_finalize(st);
+    return out;
+}

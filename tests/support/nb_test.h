@@ -27,6 +27,10 @@ char *nb_test_read_file(const char *path, size_t *len);
 struct nb_db;
 int64_t nb_test_count(struct nb_db *db, const char *sql);
 
+/* Every row of an SQL query on db as text: columns separated by '|', rows
+ * by newlines, NULL written as NULL. The caller frees the result. */
+char *nb_test_rows_text(struct nb_db *db, const char *sql);
+
 /* One real module with its published values. */
 typedef void (*nb_test_real_fn)(const char *hash, const char *adjacency, const char *ops,
                                 long long trainable_parameters, const char *where);
