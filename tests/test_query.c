@@ -10,26 +10,6 @@
 #include "nasbench/query.h"
 #include "test_query_fixture.h"
 
-static nb_bench *bench;
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *path = nb_test_tmp("query.db");
-    if (fx_make_db(path) || nb_bench_open(path, &bench)) {
-        fprintf(stderr, "fixture: %s\n", nb_errmsg());
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    nb_bench_close(bench);
-    return 0;
-}
-
 static nb_spec spec_of(int module)
 {
     nb_spec s;
@@ -69,16 +49,16 @@ static void test_seeded_repeats(void **state)
     static const int seed42[] = {2, 0, 0, 2, 1, 0, 0, 0, 2, 0};
     nb_spec s = inception_as_given();
     nb_query_result r;
-    nb_bench_seed(bench, 0);
+    nb_bench_seed(fx_bench, 0);
     for (int i = 0; i < 20; i++) {
-        assert_int_equal(nb_query(bench, &s, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
+        assert_int_equal(nb_query(fx_bench, &s, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
         assert_int_equal(r.repeat, seed0[i]);
         assert_int_equal(r.num_repeats, 3);
         assert_values(&r, FX_INCEPTION, 2);
     }
-    nb_bench_seed(bench, 42);
+    nb_bench_seed(fx_bench, 42);
     for (int i = 0; i < 10; i++) {
-        assert_int_equal(nb_query(bench, &s, 4, 1, NB_REPEAT_RANDOM, &r), NB_OK);
+        assert_int_equal(nb_query(fx_bench, &s, 4, 1, NB_REPEAT_RANDOM, &r), NB_OK);
         assert_int_equal(r.repeat, seed42[i]);
         assert_values(&r, FX_INCEPTION, 1);
     }
@@ -90,7 +70,7 @@ static void test_fixed_part(void **state)
     (void)state;
     nb_spec s = inception_as_given();
     nb_query_result r;
-    assert_int_equal(nb_query(bench, &s, 108, 0, 1, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, 1, &r), NB_OK);
     assert_string_equal(r.hash, fx_hash[FX_INCEPTION]);
     char bits[64], ops[256];
     nb_spec_adjacency_bits(&r.module, bits, sizeof bits);
@@ -108,29 +88,29 @@ static void test_budget_counters(void **state)
     (void)state;
     double t;
     int64_t e;
-    nb_bench_reset_budget_counters(bench);
-    nb_bench_budget_counters(bench, &t, &e);
+    nb_bench_reset_budget_counters(fx_bench);
+    nb_bench_budget_counters(fx_bench, &t, &e);
     assert_true(t == 0.0);
     assert_int_equal(e, 0);
     nb_spec s = spec_of(FX_FIRST);
     nb_query_result r;
-    assert_int_equal(nb_query(bench, &s, 108, 0, 0, &r), NB_OK);
-    nb_bench_budget_counters(bench, &t, &e);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, 0, &r), NB_OK);
+    nb_bench_budget_counters(fx_bench, &t, &e);
     assert_true(t == 1769.1279296875);
     assert_int_equal(e, 108);
     /* stop_halfway: the halfway time and epochs // 2. */
-    assert_int_equal(nb_query(bench, &s, 108, 1, 2, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 1, 2, &r), NB_OK);
     assert_true(r.training_time == 883.4569702148438);
-    nb_bench_budget_counters(bench, &t, &e);
+    nb_bench_budget_counters(fx_bench, &t, &e);
     assert_true(t == 1769.1279296875 + 883.4569702148438);
     assert_int_equal(e, 108 + 54);
     nb_spec two = spec_of(FX_TWO);
-    assert_int_equal(nb_query(bench, &two, 4, 1, NB_REPEAT_RANDOM, &r), NB_OK);
-    nb_bench_budget_counters(bench, &t, &e);
+    assert_int_equal(nb_query(fx_bench, &two, 4, 1, NB_REPEAT_RANDOM, &r), NB_OK);
+    nb_bench_budget_counters(fx_bench, &t, &e);
     assert_int_equal(e, 108 + 54 + 2);
     assert_true(t == 1769.1279296875 + 883.4569702148438 + r.training_time);
-    nb_bench_reset_budget_counters(bench);
-    nb_bench_budget_counters(bench, &t, &e);
+    nb_bench_reset_budget_counters(fx_bench);
+    nb_bench_budget_counters(fx_bench, &t, &e);
     assert_true(t == 0.0 && e == 0);
 }
 
@@ -139,7 +119,7 @@ static void test_halfway_values(void **state)
     (void)state;
     nb_spec s = spec_of(FX_FIRST);
     nb_query_result r;
-    assert_int_equal(nb_query(bench, &s, 108, 1, 1, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 1, 1, &r), NB_OK);
     assert_int_equal(r.stop_halfway, 1);
     assert_true(r.training_time == 883.6810302734375);
     assert_true(r.train_accuracy == 0.8796073794364929);
@@ -155,7 +135,7 @@ static void test_mean(void **state)
     (void)state;
     nb_spec s = spec_of(FX_FIRST);
     nb_query_result r;
-    assert_int_equal(nb_query(bench, &s, 108, 0, NB_REPEAT_MEAN, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, NB_REPEAT_MEAN, &r), NB_OK);
     assert_int_equal(r.repeat, NB_REPEAT_MEAN);
     assert_int_equal(r.num_repeats, 3);
     assert_true(r.training_time == 1768.7849527994792);
@@ -169,19 +149,19 @@ static void test_explicit_repeat(void **state)
     (void)state;
     nb_spec s = spec_of(FX_TWO);
     nb_query_result r;
-    assert_int_equal(nb_query(bench, &s, 108, 0, 0, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, 0, &r), NB_OK);
     assert_int_equal(r.repeat, 0);
     assert_int_equal(r.num_repeats, 1);
     assert_values(&r, FX_TWO, 2);
-    assert_int_equal(nb_query(bench, &s, 108, 0, 1, &r), NB_ENOTFOUND);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, 1, &r), NB_ENOTFOUND);
     assert_non_null(strstr(nb_errmsg(), "no repeat 1 at 108 epochs"));
-    assert_int_equal(nb_query(bench, &s, 108, 0, -3, &r), NB_EUSAGE);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, -3, &r), NB_EUSAGE);
 }
 
 static void expect_error(const nb_spec *s, int epochs, int code, const char *msg)
 {
     nb_query_result r;
-    assert_int_equal(nb_query(bench, s, epochs, 0, NB_REPEAT_RANDOM, &r), code);
+    assert_int_equal(nb_query(fx_bench, s, epochs, 0, NB_REPEAT_RANDOM, &r), code);
     assert_string_equal(nb_errmsg(), msg);
 }
 
@@ -189,8 +169,8 @@ static void expect_error(const nb_spec *s, int epochs, int code, const char *msg
 static void test_errors_draw_nothing(void **state)
 {
     (void)state;
-    nb_bench_seed(bench, 0);
-    nb_bench_reset_budget_counters(bench);
+    nb_bench_seed(fx_bench, 0);
+    nb_bench_reset_budget_counters(fx_bench);
     nb_spec ok = spec_of(FX_INCEPTION), s;
     expect_error(&ok, 100, NB_EDOMAIN, "invalid number of epochs, must be one of {4, 108}");
     /* The budget is checked before the spec. */
@@ -221,19 +201,19 @@ static void test_errors_draw_nothing(void **state)
                  "module b49ac8c578b4561d79ac7087988f1c61 has no run at 108 epochs");
     assert_int_equal(nb_spec_parse(&s, "010001000", "input,maxpool3x3,output"), NB_OK);
     nb_query_result r;
-    assert_int_equal(nb_query(bench, &s, 108, 0, NB_REPEAT_RANDOM, &r), NB_ENOTFOUND);
+    assert_int_equal(nb_query(fx_bench, &s, 108, 0, NB_REPEAT_RANDOM, &r), NB_ENOTFOUND);
     assert_non_null(strstr(nb_errmsg(), "is not in the database"));
-    assert_int_equal(nb_query_hash(bench, "XYZ", 108, 0, 0, &r), NB_EINVAL);
+    assert_int_equal(nb_query_hash(fx_bench, "XYZ", 108, 0, 0, &r), NB_EINVAL);
     double t;
     int64_t e;
-    nb_bench_budget_counters(bench, &t, &e);
+    nb_bench_budget_counters(fx_bench, &t, &e);
     assert_true(t == 0.0 && e == 0);
     /* Still the first draw of seed 0. */
-    assert_int_equal(nb_query(bench, &ok, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &ok, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
     assert_int_equal(r.repeat, 1);
-    assert_int_equal(nb_query(bench, &ok, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &ok, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
     assert_int_equal(r.repeat, 1);
-    assert_int_equal(nb_query(bench, &ok, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
+    assert_int_equal(nb_query(fx_bench, &ok, 108, 0, NB_REPEAT_RANDOM, &r), NB_OK);
     assert_int_equal(r.repeat, 0);
 }
 
@@ -241,7 +221,7 @@ static void test_budgets_and_validity(void **state)
 {
     (void)state;
     int b[8];
-    assert_int_equal(nb_bench_budgets(bench, b, 8), 2);
+    assert_int_equal(nb_bench_budgets(fx_bench, b, 8), 2);
     assert_int_equal(b[0], 4);
     assert_int_equal(b[1], 108);
     nb_spec s = inception_as_given();
@@ -254,7 +234,7 @@ static void test_query_json(void **state)
 {
     (void)state;
     nb_query_result r;
-    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 0, &r), NB_OK);
+    assert_int_equal(nb_query_hash(fx_bench, fx_hash[FX_FIRST], 108, 0, 0, &r), NB_OK);
     char buf[2048];
     FILE *f = fmemopen(buf, sizeof buf, "w");
     nb_query_result_write_json(f, &r);
@@ -277,15 +257,15 @@ static void test_snapshot(void **state)
 {
     (void)state;
     nb_query_result a, b;
-    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &a), NB_OK);
-    assert_int_equal(nb_bench_hold_snapshot(bench, 1), NB_OK);
-    assert_int_equal(nb_bench_hold_snapshot(bench, 1), NB_OK);
-    assert_int_equal(sqlite3_get_autocommit(nb_db_sqlite(nb_bench_db(bench))), 0);
-    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &b), NB_OK);
+    assert_int_equal(nb_query_hash(fx_bench, fx_hash[FX_FIRST], 108, 0, 2, &a), NB_OK);
+    assert_int_equal(nb_bench_hold_snapshot(fx_bench, 1), NB_OK);
+    assert_int_equal(nb_bench_hold_snapshot(fx_bench, 1), NB_OK);
+    assert_int_equal(sqlite3_get_autocommit(nb_db_sqlite(nb_bench_db(fx_bench))), 0);
+    assert_int_equal(nb_query_hash(fx_bench, fx_hash[FX_FIRST], 108, 0, 2, &b), NB_OK);
     assert_memory_equal(&a, &b, sizeof a);
-    assert_int_equal(nb_bench_hold_snapshot(bench, 0), NB_OK);
-    assert_int_equal(sqlite3_get_autocommit(nb_db_sqlite(nb_bench_db(bench))), 1);
-    assert_int_equal(nb_bench_hold_snapshot(bench, 0), NB_OK);
+    assert_int_equal(nb_bench_hold_snapshot(fx_bench, 0), NB_OK);
+    assert_int_equal(sqlite3_get_autocommit(nb_db_sqlite(nb_bench_db(fx_bench))), 1);
+    assert_int_equal(nb_bench_hold_snapshot(fx_bench, 0), NB_OK);
 }
 
 int main(void)
@@ -302,5 +282,5 @@ int main(void)
         cmocka_unit_test(test_query_json),
         cmocka_unit_test(test_snapshot),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

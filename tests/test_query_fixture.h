@@ -15,8 +15,13 @@
 
 #include <string.h>
 
+#include <stdio.h>
+
 #include "nasbench/db.h"
+#include "nasbench/error.h"
+#include "nasbench/query.h"
 #include "nasbench/spec.h"
+#include "nb_test.h"
 
 enum { FX_INCEPTION, FX_FIRST, FX_TWO, FX_CHAIN, FX_MODULES };
 
@@ -136,6 +141,28 @@ static int fx_make_db(const char *path)
     rc = rc ? (nb_db_rollback(db), rc) : nb_db_commit(db);
     nb_db_close(db);
     return rc;
+}
+
+/* The cmocka group setup and teardown of the query tests: the fixture
+ * database, made in this test process's directory and opened as fx_bench. */
+static nb_bench *fx_bench;
+
+static int fx_setup(void **state)
+{
+    (void)state;
+    const char *path = nb_test_tmp("query_fixture.db");
+    if (fx_make_db(path) || nb_bench_open(path, &fx_bench)) {
+        fprintf(stderr, "fixture: %s\n", nb_errmsg());
+        return -1;
+    }
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    (void)state;
+    nb_bench_close(fx_bench);
+    return 0;
 }
 
 #endif

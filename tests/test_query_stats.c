@@ -11,26 +11,6 @@
 #include "nasbench/query.h"
 #include "test_query_fixture.h"
 
-static nb_bench *bench;
-
-static int setup(void **state)
-{
-    (void)state;
-    const char *path = nb_test_tmp("stats.db");
-    if (fx_make_db(path) || nb_bench_open(path, &bench)) {
-        fprintf(stderr, "fixture: %s\n", nb_errmsg());
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    nb_bench_close(bench);
-    return 0;
-}
-
 static void assert_point(const nb_data_point *p, int module, int epochs, int repeat)
 {
     double h[4], f[4];
@@ -47,7 +27,7 @@ static void test_stats_by_hash(void **state)
 {
     (void)state;
     nb_module_stats *s;
-    assert_int_equal(nb_module_stats_by_hash(bench, fx_hash[FX_TWO], &s), NB_OK);
+    assert_int_equal(nb_module_stats_by_hash(fx_bench, fx_hash[FX_TWO], &s), NB_OK);
     assert_int_equal(s->trainable_parameters >= 0, 1);
     assert_int_equal(s->module.num_vertices, 2);
     assert_int_equal(s->num_budgets, 2);
@@ -83,7 +63,7 @@ static void test_stats_by_spec(void **state)
     big.matrix[0][6] = 1; /* reachable from the input, but a dead end */
     strcpy(big.ops[7], "output");
     nb_module_stats *s;
-    assert_int_equal(nb_module_stats_by_spec(bench, &big, &s), NB_OK);
+    assert_int_equal(nb_module_stats_by_spec(fx_bench, &big, &s), NB_OK);
     assert_string_equal(s->hash, fx_hash[FX_FIRST]);
     assert_int_equal(s->trainable_parameters, 8555530);
     assert_int_equal(s->num_budgets, 1);
@@ -96,15 +76,15 @@ static void test_stats_errors(void **state)
 {
     (void)state;
     nb_module_stats *s = (nb_module_stats *)1;
-    assert_int_equal(nb_module_stats_by_hash(bench, "ffffffffffffffffffffffffffffffff", &s),
+    assert_int_equal(nb_module_stats_by_hash(fx_bench, "ffffffffffffffffffffffffffffffff", &s),
                      NB_ENOTFOUND);
     assert_null(s);
-    assert_int_equal(nb_module_stats_by_hash(bench, "not-a-hash", &s), NB_EINVAL);
+    assert_int_equal(nb_module_stats_by_hash(fx_bench, "not-a-hash", &s), NB_EINVAL);
     nb_spec spec;
     assert_int_equal(nb_spec_parse(&spec, "0000", "input,output"), NB_OK);
-    assert_int_equal(nb_module_stats_by_spec(bench, &spec, &s), NB_EDOMAIN);
+    assert_int_equal(nb_module_stats_by_spec(fx_bench, &spec, &s), NB_EDOMAIN);
     /* A module without runs: fixed statistics, no budgets. */
-    assert_int_equal(nb_module_stats_by_hash(bench, fx_hash[FX_CHAIN], &s), NB_OK);
+    assert_int_equal(nb_module_stats_by_hash(fx_bench, fx_hash[FX_CHAIN], &s), NB_OK);
     assert_int_equal(s->num_budgets, 0);
     nb_module_stats_free(s);
 }
@@ -113,7 +93,7 @@ static void test_stats_json(void **state)
 {
     (void)state;
     nb_module_stats *s;
-    assert_int_equal(nb_module_stats_by_hash(bench, fx_hash[FX_FIRST], &s), NB_OK);
+    assert_int_equal(nb_module_stats_by_hash(fx_bench, fx_hash[FX_FIRST], &s), NB_OK);
     char buf[4096];
     FILE *f = fmemopen(buf, sizeof buf, "w");
     nb_module_stats_write_json(f, s);
@@ -140,11 +120,11 @@ static void test_lookup(void **state)
 {
     (void)state;
     nb_module_info info;
-    assert_int_equal(nb_module_lookup(bench, fx_hash[FX_CHAIN], &info), NB_OK);
+    assert_int_equal(nb_module_lookup(fx_bench, fx_hash[FX_CHAIN], &info), NB_OK);
     assert_int_equal(info.module.num_vertices, 3);
     assert_int_equal(info.num_edges, 2);
     assert_string_equal(info.module.ops[1], "conv3x3-bn-relu");
-    assert_int_equal(nb_module_lookup(bench, "00000000000000000000000000000000", &info),
+    assert_int_equal(nb_module_lookup(fx_bench, "00000000000000000000000000000000", &info),
                      NB_ENOTFOUND);
 }
 
@@ -172,37 +152,37 @@ static void test_iterate_count_filter(void **state)
 {
     (void)state;
     walk w = {0};
-    assert_int_equal(nb_module_foreach(bench, NULL, collect, &w), NB_OK);
+    assert_int_equal(nb_module_foreach(fx_bench, NULL, collect, &w), NB_OK);
     assert_int_equal(w.n, 4);
     assert_string_equal(w.hashes[0], fx_hash[FX_FIRST]);
     assert_string_equal(w.hashes[1], fx_hash[FX_TWO]);
     assert_string_equal(w.hashes[2], fx_hash[FX_INCEPTION]);
     assert_string_equal(w.hashes[3], fx_hash[FX_CHAIN]);
     memset(&w, 0, sizeof w);
-    assert_int_equal(nb_module_foreach(bench, NULL, stop_at_two, &w), 42);
+    assert_int_equal(nb_module_foreach(fx_bench, NULL, stop_at_two, &w), 42);
     assert_int_equal(w.n, 2);
 
     nb_filter f;
     int64_t n;
     nb_filter_init(&f);
-    assert_int_equal(nb_module_count(bench, &f, &n), NB_OK);
+    assert_int_equal(nb_module_count(fx_bench, &f, &n), NB_OK);
     assert_int_equal(n, 4);
     f.epochs = 4;
-    assert_int_equal(nb_module_count(bench, &f, &n), NB_OK);
+    assert_int_equal(nb_module_count(fx_bench, &f, &n), NB_OK);
     assert_int_equal(n, 2);
     f.epochs = 108;
-    assert_int_equal(nb_module_count(bench, &f, &n), NB_OK);
+    assert_int_equal(nb_module_count(fx_bench, &f, &n), NB_OK);
     assert_int_equal(n, 3);
     f.min_vertices = 7;
-    assert_int_equal(nb_module_count(bench, &f, &n), NB_OK);
+    assert_int_equal(nb_module_count(fx_bench, &f, &n), NB_OK);
     assert_int_equal(n, 2);
     f.max_parameters = 3000000; /* Inception: 2,694,282; 00005c14: 8,555,530 */
     memset(&w, 0, sizeof w);
-    assert_int_equal(nb_module_foreach(bench, &f, collect, &w), NB_OK);
+    assert_int_equal(nb_module_foreach(fx_bench, &f, collect, &w), NB_OK);
     assert_int_equal(w.n, 1);
     assert_string_equal(w.hashes[0], fx_hash[FX_INCEPTION]);
     f.min_parameters = 2694283;
-    assert_int_equal(nb_module_count(bench, &f, &n), NB_OK);
+    assert_int_equal(nb_module_count(fx_bench, &f, &n), NB_OK);
     assert_int_equal(n, 0);
 }
 
@@ -213,7 +193,7 @@ static void test_top(void **state)
     int n;
     nb_top_query q = {.metric = "final_validation_accuracy", .epochs = 108, .limit = 8};
     nb_filter_init(&q.filter);
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_OK);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_OK);
     assert_int_equal(n, 7); /* 3 + 3 + 1 runs */
     for (int i = 1; i < n; i++)
         assert_true(rows[i - 1].value >= rows[i].value);
@@ -222,7 +202,7 @@ static void test_top(void **state)
     assert_true(rows[0].value == 0.9376001358032227);
 
     q.mean = 1;
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_OK);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_OK);
     assert_int_equal(n, 3);
     assert_int_equal(rows[1].repeat, NB_REPEAT_MEAN);
     /* 00005c14...: the published mean validation accuracy. */
@@ -240,7 +220,7 @@ static void test_top(void **state)
     q.ascending = 1;
     q.limit = 2;
     q.epochs = 4;
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_OK);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_OK);
     assert_int_equal(n, 2);
     assert_true(rows[0].value <= rows[1].value);
     double v[4];
@@ -251,7 +231,7 @@ static void test_top(void **state)
     q.ascending = 0;
     q.mean = 1;
     q.epochs = 108;
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_OK);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_OK);
     assert_string_equal(rows[0].hash, fx_hash[FX_FIRST]);
     assert_true(rows[0].value == 8555530.0);
 }
@@ -265,17 +245,17 @@ static void test_top_rejects(void **state)
     nb_top_query q = {.metric = "final_test_accuracy; DROP TABLE runs", .epochs = 108,
                       .limit = 2};
     nb_filter_init(&q.filter);
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_EUSAGE);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_EUSAGE);
     q.metric = "validation_accuracy";
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_EUSAGE);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_EUSAGE);
     q.metric = NULL;
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_EUSAGE);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_EUSAGE);
     q.metric = "final_test_accuracy";
     q.limit = 0;
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_EUSAGE);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_EUSAGE);
     q.limit = 2;
     q.epochs = 36;
-    assert_int_equal(nb_top(bench, &q, rows, &n), NB_EDOMAIN);
+    assert_int_equal(nb_top(fx_bench, &q, rows, &n), NB_EDOMAIN);
     for (const char *const *m = nb_metric_names(); *m; m++)
         assert_true(nb_metric_is_known(*m));
     assert_false(nb_metric_is_known("hash"));
@@ -293,5 +273,5 @@ int main(void)
         cmocka_unit_test(test_top),
         cmocka_unit_test(test_top_rejects),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
