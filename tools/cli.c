@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int cli_fail(const char *cmd, int code)
@@ -47,4 +48,17 @@ long cli_getline(char **buf, size_t *cap, FILE *in)
     while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
         (*buf)[--n] = '\0';
     return (long)n;
+}
+
+int cli_module_args(const char *cmd, int jsonl, const char *hash, const char *matrix,
+                    const char *ops, nb_query_line *line)
+{
+    memset(line, 0, sizeof *line);
+    int sources = jsonl + (hash != NULL) + (matrix || ops);
+    if (sources != 1 || (!jsonl && !hash && !(matrix && ops)))
+        return cli_usage(cmd, "give --hash, or --matrix and --ops, or --jsonl");
+    if (jsonl)
+        return NB_OK;
+    int rc = nb_query_line_from_args(line, hash, matrix, ops);
+    return rc ? cli_fail(cmd, rc) : NB_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "nasbench/error.h"
+#include "nb_query_line.h"
 
 /* Print "nasbench CMD: <nb_errmsg()>" on stderr and return code: the exit
  * status of a failed command is its library result code. */
@@ -19,6 +20,12 @@ int cli_stderr_is_tty(void);
 
 /* Parse a base-10 integer option value strictly; NB_EUSAGE on junk. */
 int cli_parse_int(const char *cmd, const char *opt, const char *text, long long *value);
+
+/* The module a query-like command names: exactly one of --jsonl (line is
+ * left empty), --hash H, or --matrix M with --ops O. Prints the usage or
+ * parse error and returns its code. */
+int cli_module_args(const char *cmd, int jsonl, const char *hash, const char *matrix,
+                    const char *ops, nb_query_line *line);
 
 /* Read one line of any length from `in` into *buf (grown with realloc).
  * Returns the length without the newline, or -1 at end of input. */

@@ -123,18 +123,12 @@ int cmd_query(int argc, char **argv)
         return cli_usage("query", "--repeat and --mean exclude each other");
     if (mean)
         o.repeat = NB_REPEAT_MEAN;
-    int sources = jsonl + (hash != NULL) + (matrix || ops);
-    if (sources != 1 || (!jsonl && !hash && !(matrix && ops)))
-        return cli_usage("query", "give --matrix and --ops, or --hash, or --jsonl");
-
-    nb_query_line line = {0};
-    if (!jsonl) {
-        int rc = nb_query_line_from_args(&line, hash, matrix, ops);
-        if (rc)
-            return cli_fail("query", rc);
-    }
+    nb_query_line line;
+    int rc = cli_module_args("query", jsonl, hash, matrix, ops, &line);
+    if (rc)
+        return rc;
     nb_bench *b;
-    int rc = nb_bench_open(argv[optind], &b);
+    rc = nb_bench_open(argv[optind], &b);
     if (rc)
         return cli_fail("query", rc);
     if (seeded)

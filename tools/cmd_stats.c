@@ -74,17 +74,12 @@ int cmd_stats(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage("stats", "expected one database file");
-    int sources = jsonl + (hash != NULL) + (matrix || ops);
-    if (sources != 1 || (!jsonl && !hash && !(matrix && ops)))
-        return cli_usage("stats", "give --hash, or --matrix and --ops, or --jsonl");
-    nb_query_line line = {0};
-    if (!jsonl) {
-        int rc = nb_query_line_from_args(&line, hash, matrix, ops);
-        if (rc)
-            return cli_fail("stats", rc);
-    }
+    nb_query_line line;
+    int rc = cli_module_args("stats", jsonl, hash, matrix, ops, &line);
+    if (rc)
+        return rc;
     nb_bench *b;
-    int rc = nb_bench_open(argv[optind], &b);
+    rc = nb_bench_open(argv[optind], &b);
     if (rc)
         return cli_fail("stats", rc);
     if (jsonl) {
