@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "nasbench/error.h"
+#include "nasbench/query.h"
 #include "nb_query_line.h"
 
 /* Print "nasbench CMD: <nb_errmsg()>" on stderr and return code: the exit
@@ -26,6 +27,12 @@ int cli_parse_int(const char *cmd, const char *opt, const char *text, long long 
  * parse error and returns its code. */
 int cli_module_args(const char *cmd, int jsonl, const char *hash, const char *matrix,
                     const char *ops, nb_query_line *line);
+
+/* Answer what cli_module_args found: the one line, or with `jsonl` every
+ * line of stdin inside one read snapshot (consistent and much faster;
+ * `resolve` as for nb_query_lines_run). Prints a failure; returns its code. */
+int cli_answer_modules(const char *cmd, nb_bench *bench, int jsonl, int resolve,
+                       const nb_query_line *line, nb_query_answer_fn answer, void *ctx);
 
 /* Read one line of any length from `in` into *buf (grown with realloc).
  * Returns the length without the newline, or -1 at end of input. */

@@ -134,21 +134,10 @@ int cmd_query(int argc, char **argv)
     if (seeded)
         nb_bench_seed(b, (int64_t)seed);
     query_ctx ctx = {b, &o};
-    if (jsonl) {
-        /* One snapshot for the whole batch: consistent and much faster. The
-         * budget error comes before any spec error (the original's order),
-         * so specs are resolved ahead only when the budget is stored. */
-        rc = nb_bench_hold_snapshot(b, 1);
-        if (rc)
-            cli_fail("query", rc);
-        else
-            rc = nb_query_lines_run(stdin, stdout, nb_bench_check_budget(b, o.epochs) == NB_OK,
-                                    answer, &ctx);
-    } else {
-        rc = answer(&ctx, &line, stdout);
-        if (rc)
-            cli_fail("query", rc);
-    }
+    /* The budget error comes before any spec error (the original's order),
+     * so a batch resolves its specs ahead only when the budget is stored. */
+    int resolve = jsonl && nb_bench_check_budget(b, o.epochs) == NB_OK;
+    rc = cli_answer_modules("query", b, jsonl, resolve, &line, answer, &ctx);
     if (o.counters) {
         double t;
         int64_t e;

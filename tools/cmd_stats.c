@@ -82,18 +82,7 @@ int cmd_stats(int argc, char **argv)
     rc = nb_bench_open(argv[optind], &b);
     if (rc)
         return cli_fail("stats", rc);
-    if (jsonl) {
-        /* One snapshot for the whole batch: consistent and much faster. */
-        rc = nb_bench_hold_snapshot(b, 1);
-        if (rc)
-            cli_fail("stats", rc);
-        else
-            rc = nb_query_lines_run(stdin, stdout, 1, answer, b);
-    } else {
-        rc = answer(b, &line, stdout);
-        if (rc)
-            cli_fail("stats", rc);
-    }
+    rc = cli_answer_modules("stats", b, jsonl, 1, &line, answer, b);
     nb_bench_close(b);
     return rc;
 }
