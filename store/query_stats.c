@@ -52,7 +52,7 @@ static int find_module(nb_bench *bench, const char *hash, nb_module_info *info, 
 
 int nb_module_lookup(nb_bench *bench, const char *hash, nb_module_info *out)
 {
-    int64_t id;
+    int64_t id = 0;
     return find_module(bench, hash, out, &id);
 }
 
@@ -147,7 +147,7 @@ int nb_module_stats_by_hash(nb_bench *bench, const char *hash, nb_module_stats *
 {
     *out = NULL;
     nb_module_info info;
-    int64_t id;
+    int64_t id = 0;
     int rc = find_module(bench, hash, &info, &id);
     if (rc)
         return rc;
