@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "nasbench/query.h"
+#include "nb_lease.h"
 #include "nb_mt19937.h"
 
 #define NB_BENCH_MAX_BUDGETS 64
@@ -15,6 +16,7 @@ struct nb_bench {
     nb_db *db;
     int owns_db;
     int snapshot; /* a read transaction of nb_bench_hold_snapshot is open */
+    nb_lease *lease; /* handles of nb_bench_open only (NULL when attached) */
     nb_mt19937 mt;
     double time_spent;
     int64_t epochs_spent;
@@ -24,6 +26,18 @@ struct nb_bench {
     int budgets_complete;
     int budgets[NB_BENCH_MAX_BUDGETS];
 };
+
+/* Bracket every public call that reads: keeps the handle's read lease (see
+ * nb_lease.h) open for the call. Calls nest. */
+static inline void nb_bench_enter(nb_bench *bench)
+{
+    nb_lease_enter(bench->lease);
+}
+
+static inline void nb_bench_leave(nb_bench *bench)
+{
+    nb_lease_leave(bench->lease);
+}
 
 /* A prepared, cached statement of the handle's database (NB_EDB on error). */
 int nb_bench_stmt(nb_bench *bench, const char *sql, sqlite3_stmt **stmt);

@@ -58,7 +58,11 @@ int nb_bench_open(const char *path, nb_bench **out)
     sqlite3_exec(nb_db_sqlite(db), "PRAGMA mmap_size = 8589934592; PRAGMA cache_size = -65536",
                  NULL, NULL, NULL);
     rc = nb_bench_attach(db, out);
+    if (!rc)
+        rc = nb_lease_new(nb_db_sqlite(db), NB_LEASE_MS, &(*out)->lease);
     if (rc) {
+        nb_bench_close(*out);
+        *out = NULL;
         nb_db_close(db);
         return rc;
     }
@@ -73,10 +77,13 @@ int nb_bench_hold_snapshot(nb_bench *bench, int on)
         return NB_OK;
     if (!on) {
         bench->snapshot = 0;
-        return sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
-                   ? NB_OK
-                   : nb_bench_sqlerr(bench, NULL, "ending the snapshot");
+        int rc = sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+                     ? NB_OK
+                     : nb_bench_sqlerr(bench, NULL, "ending the snapshot");
+        nb_lease_pause(bench->lease, 0);
+        return rc;
     }
+    nb_lease_pause(bench->lease, 1); /* the snapshot replaces the lease */
     if (!sqlite3_get_autocommit(conn))
         return nb_seterr(NB_EUSAGE, "a transaction is already open on this database");
     /* BEGIN is deferred: the shared lock comes with the first read, here. */
@@ -84,6 +91,7 @@ int nb_bench_hold_snapshot(nb_bench *bench, int on)
         SQLITE_OK) {
         int rc = nb_bench_sqlerr(bench, NULL, "starting a snapshot");
         sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+        nb_lease_pause(bench->lease, 0);
         return rc;
     }
     bench->snapshot = 1;
@@ -95,6 +103,7 @@ void nb_bench_close(nb_bench *bench)
     if (!bench)
         return;
     nb_bench_hold_snapshot(bench, 0);
+    nb_lease_free(bench->lease); /* before the connection it uses */
     if (bench->owns_db)
         nb_db_close(bench->db);
     free(bench);
@@ -201,7 +210,10 @@ static int load_all_budgets(nb_bench *bench)
 
 int nb_bench_budgets(nb_bench *bench, int *epochs, int cap)
 {
-    if (!bench->budgets_complete && load_all_budgets(bench))
+    nb_bench_enter(bench);
+    int failed = !bench->budgets_complete && load_all_budgets(bench);
+    nb_bench_leave(bench);
+    if (failed)
         return -1;
     for (int i = 0; i < bench->num_budgets && i < cap; i++)
         epochs[i] = bench->budgets[i];
@@ -219,7 +231,7 @@ static int budget_known(const nb_bench *bench, int epochs)
 /* Runs are not indexed by budget, so the whole set (a scan) is read only on
  * the error path; a stored budget is confirmed by its first run, which a
  * scan meets at once, and remembered. */
-int nb_bench_check_budget(nb_bench *bench, int epochs)
+static int check_budget(nb_bench *bench, int epochs)
 {
     if (budget_known(bench, epochs))
         return NB_OK;
@@ -248,6 +260,16 @@ int nb_bench_check_budget(nb_bench *bench, int epochs)
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? ", " : "",
                                 bench->budgets[i]);
     return nb_seterr(NB_EDOMAIN, "invalid number of epochs, must be one of {%s}", list);
+}
+
+int nb_bench_check_budget(nb_bench *bench, int epochs)
+{
+    if (budget_known(bench, epochs))
+        return NB_OK; /* the query path: no read, no lease */
+    nb_bench_enter(bench);
+    int rc = check_budget(bench, epochs);
+    nb_bench_leave(bench);
+    return rc;
 }
 
 /* ---- query ------------------------------------------------------------------- */
@@ -366,8 +388,8 @@ static int pick(nb_bench *bench, const repeat_row *rows, int n, int repeat,
     return NB_OK;
 }
 
-int nb_query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfway, int repeat,
-                  nb_query_result *out)
+static int query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfway, int repeat,
+                      nb_query_result *out)
 {
     if (repeat < NB_REPEAT_MEAN)
         return nb_seterr(NB_EUSAGE, "bad repeat %d", repeat);
@@ -395,6 +417,15 @@ int nb_query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfwa
     bench->epochs_spent += stop_halfway ? epochs / 2 : epochs;
     *out = r;
     return NB_OK;
+}
+
+int nb_query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfway, int repeat,
+                  nb_query_result *out)
+{
+    nb_bench_enter(bench);
+    int rc = query_hash(bench, hash, epochs, stop_halfway, repeat, out);
+    nb_bench_leave(bench);
+    return rc;
 }
 
 int nb_query(nb_bench *bench, const nb_spec *spec, int epochs, int stop_halfway, int repeat,

@@ -43,7 +43,7 @@ static void bind_filter(sqlite3_stmt *st, const nb_filter *filter, int first)
         sqlite3_bind_int64(st, first + 4, filter->max_parameters);
 }
 
-int nb_module_count(nb_bench *bench, const nb_filter *filter, int64_t *count)
+static int module_count(nb_bench *bench, const nb_filter *filter, int64_t *count)
 {
     sqlite3_stmt *st;
     int rc = nb_bench_stmt(bench, "SELECT count(*) FROM modules m" FILTER_WHERE, &st);
@@ -57,8 +57,16 @@ int nb_module_count(nb_bench *bench, const nb_filter *filter, int64_t *count)
     return NB_OK;
 }
 
-int nb_module_foreach(nb_bench *bench, const nb_filter *filter,
-                      int (*fn)(void *ctx, const char *hash), void *ctx)
+int nb_module_count(nb_bench *bench, const nb_filter *filter, int64_t *count)
+{
+    nb_bench_enter(bench);
+    int rc = module_count(bench, filter, count);
+    nb_bench_leave(bench);
+    return rc;
+}
+
+static int module_foreach(nb_bench *bench, const nb_filter *filter,
+                          int (*fn)(void *ctx, const char *hash), void *ctx)
 {
     sqlite3_stmt *st;
     int rc = nb_bench_stmt(bench, "SELECT m.hash FROM modules m" FILTER_WHERE " ORDER BY m.hash",
@@ -78,6 +86,15 @@ int nb_module_foreach(nb_bench *bench, const nb_filter *filter,
         return nb_bench_sqlerr(bench, st, "listing modules");
     sqlite3_reset(st);
     return NB_OK;
+}
+
+int nb_module_foreach(nb_bench *bench, const nb_filter *filter,
+                      int (*fn)(void *ctx, const char *hash), void *ctx)
+{
+    nb_bench_enter(bench);
+    int rc = module_foreach(bench, filter, fn, ctx);
+    nb_bench_leave(bench);
+    return rc;
 }
 
 /* ---- top-k ------------------------------------------------------------------ */
@@ -140,9 +157,8 @@ static void top_sql(const nb_top_query *q, char *sql, size_t cap)
                  expr, from, expr, dir);
 }
 
-int nb_top(nb_bench *bench, const nb_top_query *q, nb_top_row *rows, int *count)
+static int top(nb_bench *bench, const nb_top_query *q, nb_top_row *rows, int *count)
 {
-    *count = 0;
     if (!nb_metric_is_known(q->metric))
         return nb_seterr(NB_EUSAGE, "unknown metric '%.64s' (known: final_validation_accuracy,"
                                     " final_test_accuracy, ... see --help)",
@@ -180,4 +196,13 @@ int nb_top(nb_bench *bench, const nb_top_query *q, nb_top_row *rows, int *count)
     sqlite3_reset(st);
     *count = n;
     return NB_OK;
+}
+
+int nb_top(nb_bench *bench, const nb_top_query *q, nb_top_row *rows, int *count)
+{
+    *count = 0;
+    nb_bench_enter(bench);
+    int rc = top(bench, q, rows, count);
+    nb_bench_leave(bench);
+    return rc;
 }

@@ -53,7 +53,10 @@ static int find_module(nb_bench *bench, const char *hash, nb_module_info *info, 
 int nb_module_lookup(nb_bench *bench, const char *hash, nb_module_info *out)
 {
     int64_t id = 0;
-    return find_module(bench, hash, out, &id);
+    nb_bench_enter(bench);
+    int rc = find_module(bench, hash, out, &id);
+    nb_bench_leave(bench);
+    return rc;
 }
 
 /* The runs read so far: a growing array of (epochs, data point). */
@@ -143,9 +146,8 @@ static int build(const nb_module_info *info, const run_list *l, nb_module_stats 
     return NB_OK;
 }
 
-int nb_module_stats_by_hash(nb_bench *bench, const char *hash, nb_module_stats **out)
+static int stats_by_hash(nb_bench *bench, const char *hash, nb_module_stats **out)
 {
-    *out = NULL;
     nb_module_info info;
     int64_t id = 0;
     int rc = find_module(bench, hash, &info, &id);
@@ -157,6 +159,15 @@ int nb_module_stats_by_hash(nb_bench *bench, const char *hash, nb_module_stats *
         rc = build(&info, &l, out);
     free(l.epochs);
     free(l.points);
+    return rc;
+}
+
+int nb_module_stats_by_hash(nb_bench *bench, const char *hash, nb_module_stats **out)
+{
+    *out = NULL;
+    nb_bench_enter(bench);
+    int rc = stats_by_hash(bench, hash, out);
+    nb_bench_leave(bench);
     return rc;
 }
 

@@ -147,7 +147,7 @@ static int fx_make_db(const char *path)
  * database, made in this test process's directory and opened as fx_bench. */
 static nb_bench *fx_bench;
 
-static int fx_setup(void **state)
+__attribute__((unused)) static int fx_setup(void **state)
 {
     (void)state;
     const char *path = nb_test_tmp("query_fixture.db");
@@ -158,7 +158,7 @@ static int fx_setup(void **state)
     return 0;
 }
 
-static int fx_teardown(void **state)
+__attribute__((unused)) static int fx_teardown(void **state)
 {
     (void)state;
     nb_bench_close(fx_bench);

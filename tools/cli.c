@@ -63,14 +63,14 @@ int cli_module_args(const char *cmd, int jsonl, const char *hash, const char *ma
     return rc ? cli_fail(cmd, rc) : NB_OK;
 }
 
-int cli_answer_modules(const char *cmd, nb_bench *bench, int jsonl, int resolve,
-                       const nb_query_line *line, nb_query_answer_fn answer, void *ctx)
+int cli_answer_modules(const char *cmd, int jsonl, int resolve, const nb_query_line *line,
+                       nb_query_answer_fn answer, void *ctx)
 {
-    int rc;
-    if (jsonl) {
-        rc = nb_bench_hold_snapshot(bench, 1);
-        return rc ? cli_fail(cmd, rc) : nb_query_lines_run(stdin, stdout, resolve, answer, ctx);
-    }
-    rc = answer(ctx, line, stdout);
+    /* No held snapshot for a batch: the handle's read lease already keeps
+     * the lock across lines, and gives it up while a caller feeding lines
+     * through a pipe is busy elsewhere, so writers are not locked out. */
+    if (jsonl)
+        return nb_query_lines_run(stdin, stdout, resolve, answer, ctx);
+    int rc = answer(ctx, line, stdout);
     return rc ? cli_fail(cmd, rc) : NB_OK;
 }

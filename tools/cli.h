@@ -29,10 +29,10 @@ int cli_module_args(const char *cmd, int jsonl, const char *hash, const char *ma
                     const char *ops, nb_query_line *line);
 
 /* Answer what cli_module_args found: the one line, or with `jsonl` every
- * line of stdin inside one read snapshot (consistent and much faster;
- * `resolve` as for nb_query_lines_run). Prints a failure; returns its code. */
-int cli_answer_modules(const char *cmd, nb_bench *bench, int jsonl, int resolve,
-                       const nb_query_line *line, nb_query_answer_fn answer, void *ctx);
+ * line of stdin (`resolve` as for nb_query_lines_run). Prints a failure;
+ * returns its code. */
+int cli_answer_modules(const char *cmd, int jsonl, int resolve, const nb_query_line *line,
+                       nb_query_answer_fn answer, void *ctx);
 
 /* Read one line of any length from `in` into *buf (grown with realloc).
  * Returns the length without the newline, or -1 at end of input. */

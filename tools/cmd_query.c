@@ -137,7 +137,7 @@ int cmd_query(int argc, char **argv)
     /* The budget error comes before any spec error (the original's order),
      * so a batch resolves its specs ahead only when the budget is stored. */
     int resolve = jsonl && nb_bench_check_budget(b, o.epochs) == NB_OK;
-    rc = cli_answer_modules("query", b, jsonl, resolve, &line, answer, &ctx);
+    rc = cli_answer_modules("query", jsonl, resolve, &line, answer, &ctx);
     if (o.counters) {
         double t;
         int64_t e;

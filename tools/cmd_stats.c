@@ -82,7 +82,7 @@ int cmd_stats(int argc, char **argv)
     rc = nb_bench_open(argv[optind], &b);
     if (rc)
         return cli_fail("stats", rc);
-    rc = cli_answer_modules("stats", b, jsonl, 1, &line, answer, b);
+    rc = cli_answer_modules("stats", jsonl, 1, &line, answer, b);
     nb_bench_close(b);
     return rc;
 }
