@@ -1,4 +1,5 @@
 /* nasbench convert: dataset TFRecord files into a SQLite database. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -126,6 +127,15 @@ int cmd_convert(int argc, char **argv)
     }
     if (argc - optind < 2)
         return cli_usage("convert", "needs a database and at least one file");
+    /* A file that cannot be read at all fails before the database is
+     * created or touched: no empty database left behind by a typo. */
+    for (int i = optind + 1; i < argc; i++) {
+        FILE *f = fopen(argv[i], "rb");
+        if (!f)
+            return cli_fail("convert", nb_seterr(NB_EIO, "%s: cannot open: %s", argv[i],
+                                                 strerror(errno)));
+        fclose(f);
+    }
     if (cli_stderr_is_tty())
         opt.progress = show_progress;
 

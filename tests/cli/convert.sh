@@ -43,6 +43,12 @@ set +e
 "$NB" info missing.db 2>err; rc=$?
 set -e
 [ $rc -eq 8 ] || fail "info of a missing file: exit $rc, want 8"
+set +e
+"$NB" convert new.db nonexistent.tfrecord 2>err; rc=$?
+set -e
+[ $rc -eq 8 ] || fail "convert of a missing file: exit $rc, want 8"
+grep -q 'nonexistent.tfrecord: cannot open' err || fail "missing file not named: $(cat err)"
+[ ! -e new.db ] || fail "convert of a missing file created the database"
 
 # --- a synthetic file: convert, info, export, idempotence ------------------
 "$NB" synth full.tfrecord --modules 1000 >/dev/null
