@@ -56,7 +56,6 @@ typedef uint32_t v16u __attribute__((vector_size(64)));
 #define TARGET __attribute__((target("avx512f")))
 #define FN(x) x##_avx512
 #define VSET1(k) ((v16u)_mm512_set1_epi32((int)(k)))
-#define VIDX_INIT (void)0 /* the transposed load needs no gather index */
 #define VROL(x, s) ((v16u)_mm512_rol_epi32((__m512i)(x), (s)))
 #define VTERN(x, y, z, imm) \
     ((v16u)_mm512_ternarylogic_epi32((__m512i)(x), (__m512i)(y), (__m512i)(z), (imm)))
@@ -71,8 +70,6 @@ typedef uint32_t v16u __attribute__((vector_size(64)));
 #undef TARGET
 #undef FN
 #undef VSET1
-#undef VIDX_INIT
-#undef VGATHER
 #undef VROL
 #undef VF
 #undef VG
@@ -82,22 +79,91 @@ typedef uint32_t v16u __attribute__((vector_size(64)));
 #undef MB_STRIDE
 #undef VLOAD_TRANSPOSED
 
-/* ---- AVX2: 8 lanes */
+/* ---- 8 lanes (AVX2, and AVX-512VL on ymm registers) */
+
+/* The same transposed load for 8 lanes: two 8x8 transposes of 32-bit words
+ * (words 0-7 and 8-15 of the block). AMD's vpgatherdd is microcoded and
+ * slow (16 gathers per block cost more than the 48 shuffles here), and a
+ * gather loop cannot start before the previous block's steps are issued. */
+#define MB_STRIDE_8 512 /* = MB_STRIDE of the template */
+__attribute__((target("avx2"), always_inline)) static inline void transpose8(const __m256i r[8], __m256i x[8])
+{
+    __m256i t[8], u[8];
+    /* unrolled, or GCC -O2 keeps t[] and u[] in memory */
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);     /* words 0,1 | 4,5 of rows i, i+1 */
+        t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]); /* words 2,3 | 6,7 */
+    }
+#pragma GCC unroll 2
+    for (int g = 0; g < 8; g += 4) { /* u[g + m]: word m | m + 4 of rows g..g+3 */
+        u[g] = _mm256_unpacklo_epi64(t[g], t[g + 2]);
+        u[g + 1] = _mm256_unpackhi_epi64(t[g], t[g + 2]);
+        u[g + 2] = _mm256_unpacklo_epi64(t[g + 1], t[g + 3]);
+        u[g + 3] = _mm256_unpackhi_epi64(t[g + 1], t[g + 3]);
+    }
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; m++) {
+        x[m] = _mm256_permute2x128_si256(u[m], u[4 + m], 0x20);
+        x[m + 4] = _mm256_permute2x128_si256(u[m], u[4 + m], 0x31);
+    }
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void load_transposed_8(const uint8_t *base,
+                                                                       __m256i x[16])
+{
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; half++) {
+        __m256i r[8];
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; l++)
+            r[l] = _mm256_loadu_si256((const __m256i *)(const void *)(base + l * MB_STRIDE_8 +
+                                                                      32 * half));
+        transpose8(r, x + 8 * half);
+    }
+}
+
 typedef uint32_t v8u __attribute__((vector_size(32)));
 #define LANES 8
 #define VEC v8u
+#define VSET1(k) ((v8u)_mm256_set1_epi32((int)(k)))
+#define VLOAD_TRANSPOSED(base, x) load_transposed_8((base), (__m256i *)(x))
+#define VSTORE(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (__m256i)(v))
+
+/* AVX-512VL on 8 lanes: for one graph (7 vertices in the space) latency is
+ * what counts, and vprold and vpternlogd make an MD5 step's dependency
+ * chain 4 single-cycle ops (F, add, rotate, add) against 6 with AVX2's
+ * shift-shift-or rotates and two-op F/G/I. Only the one-graph function is
+ * built: the batch paths are throughput-bound and have 16-lane AVX-512. */
+#define TARGET __attribute__((target("avx2,avx512f,avx512vl")))
+#define FN(x) x##_avx512vl
+#define NB_HASH_SIMD_SINGLE_ONLY
+#define VROL(x, s) ((v8u)_mm256_rol_epi32((__m256i)(x), (s)))
+#define VTERN8(x, y, z, imm) \
+    ((v8u)_mm256_ternarylogic_epi32((__m256i)(x), (__m256i)(y), (__m256i)(z), (imm)))
+#define VF(x, y, z) VTERN8(x, y, z, 0xca)
+#define VG(x, y, z) VTERN8(x, y, z, 0xe4)
+#define VH(x, y, z) VTERN8(x, y, z, 0x96)
+#define VI(x, y, z) VTERN8(x, y, z, 0x39)
+#include "nb_hash_simd_impl.h"
+#undef TARGET
+#undef FN
+#undef NB_HASH_SIMD_SINGLE_ONLY
+#undef VROL
+#undef VF
+#undef VG
+#undef VH
+#undef VI
+#undef MB_STRIDE
+
+/* AVX2: 8 lanes. */
 #define TARGET __attribute__((target("avx2")))
 #define FN(x) x##_avx2
-#define VSET1(k) ((v8u)_mm256_set1_epi32((int)(k)))
-#define VIDX_INIT const __m256i vidx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), \
-                                                          _mm256_set1_epi32(MB_STRIDE))
-#define VGATHER(p) ((v8u)_mm256_i32gather_epi32((const int *)(const void *)(p), vidx, 1))
 #define VROL(x, s) (((x) << (s)) | ((x) >> (32 - (s))))
 #define VF(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
 #define VG(x, y, z) ((y) ^ ((z) & ((x) ^ (y))))
 #define VH(x, y, z) ((x) ^ (y) ^ (z))
 #define VI(x, y, z) ((y) ^ ((x) | ~(z)))
-#define VSTORE(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (__m256i)(v))
 #include "nb_hash_simd_impl.h"
 #endif
 
@@ -189,8 +255,12 @@ static single_fn single_variant(int which)
 #ifdef NB_HAVE_X86_SIMD
     case NB_HASH_AVX2: return __builtin_cpu_supports("avx2") ? single_avx2 : NULL;
     case NB_HASH_AVX512: return __builtin_cpu_supports("avx512f") ? single_avx512 : NULL;
+    case NB_HASH_AVX512VL:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+                   ? single_avx512vl : NULL;
 #endif
-    default: return nb_hash_graph_scalar;
+    case NB_HASH_SCALAR: return nb_hash_graph_scalar;
+    default: return NULL;
     }
 }
 
@@ -204,17 +274,26 @@ int nb_hash_graph_with(int which, int n, const uint16_t succ[], const int *label
     return NB_OK;
 }
 
+/* For one graph the fastest is the 8-lane AVX-512VL variant, then AVX2
+ * (7 vertices fit 8 lanes; 16 lanes only add work), then scalar. The
+ * NB_HASH_SIMD override of the batch variant applies here too, capped at the
+ * variant it names. */
+static single_fn choose_single(void)
+{
+    int cap = nb_hash_batch_variant();
+    if (cap == NB_HASH_AVX512 && single_variant(NB_HASH_AVX512VL))
+        return single_variant(NB_HASH_AVX512VL);
+    if (cap != NB_HASH_SCALAR && single_variant(NB_HASH_AVX2))
+        return single_variant(NB_HASH_AVX2);
+    return nb_hash_graph_scalar;
+}
+
 void nb_hash_graph(int n, const uint16_t succ[], const int *labels, uint8_t digest[16])
 {
     static _Atomic(single_fn) chosen; /* zero: not chosen yet */
     single_fn fn = chosen;
-    if (!fn) {
-        int best = nb_hash_batch_variant();
-        fn = single_variant(best == NB_HASH_AVX512 ? NB_HASH_AVX2 : best);
-        if (!fn)
-            fn = single_variant(best);
-        chosen = fn;
-    }
+    if (!fn)
+        chosen = fn = choose_single(); /* idempotent: a race computes the same value */
     fn(n, succ, labels, digest);
 }
 

@@ -42,6 +42,10 @@ void nb_hash_graph_batch_scalar(int n, const uint16_t succ[], int count, const i
 /* The implementations of the batch hash. */
 enum { NB_HASH_SCALAR = 0, NB_HASH_AVX2 = 1, NB_HASH_AVX512 = 2 };
 
+/* One more variant for nb_hash_graph_with only: 8 lanes with AVX-512VL
+ * instructions on 256-bit registers (the batch functions do not have it). */
+enum { NB_HASH_AVX512VL = 3 };
+
 /* The variant nb_hash_graph_batch uses (the best the CPU has, unless the
  * environment variable NB_HASH_SIMD=scalar|avx2|avx512 names another). */
 int nb_hash_batch_variant(void);
