@@ -5,14 +5,29 @@
 
 #include <string.h>
 
+/* The module hash waits on every MD5 (one graph: 49 short messages, then
+ * the final list), so the steps are arranged for latency: a + x + K is
+ * formed before b of the step is known, and only the part of f that needs b
+ * follows it. G(b, c, d) = (b & d) | (c & ~d) has disjoint halves, so it is
+ * also (b & d) + (c & ~d) and the c & ~d half joins a early: one op after b
+ * instead of three. The empty asm stops GCC from reassociating the sums. */
 #define F(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
-#define G(x, y, z) ((y) ^ ((z) & ((x) ^ (y))))
 #define H(x, y, z) ((x) ^ (y) ^ (z))
 #define I(x, y, z) ((y) ^ ((x) | ~(z)))
 #define ROTL(x, s) (((x) << (s)) | ((x) >> (32 - (s))))
-#define STEP(f, a, b, c, d, x, t, s) \
-    (a) += f((b), (c), (d)) + (x) + (uint32_t)(t); \
-    (a) = ROTL((a), (s)) + (b)
+#define EARLY(v) __asm__("" : "+r"(v))
+#define STEP(f, a, b, c, d, x, t, s)                 \
+    do {                                             \
+        uint32_t e_ = (a) + (x) + (uint32_t)(t);     \
+        EARLY(e_);                                   \
+        (a) = ROTL(e_ + f((b), (c), (d)), (s)) + (b); \
+    } while (0)
+#define STEP_G(a, b, c, d, x, t, s)                         \
+    do {                                                    \
+        uint32_t e_ = (a) + (x) + (uint32_t)(t) + ((c) & ~(d)); \
+        EARLY(e_);                                          \
+        (a) = ROTL(e_ + ((b) & (d)), (s)) + (b);            \
+    } while (0)
 
 static inline uint32_t load_le32(const uint8_t *p)
 {
@@ -50,22 +65,22 @@ static void md5_blocks(uint32_t state[4], const uint8_t *p, size_t nblocks)
         STEP(F, c, d, a, b, x[14], 0xa679438e, 17);
         STEP(F, b, c, d, a, x[15], 0x49b40821, 22);
 
-        STEP(G, a, b, c, d, x[1], 0xf61e2562, 5);
-        STEP(G, d, a, b, c, x[6], 0xc040b340, 9);
-        STEP(G, c, d, a, b, x[11], 0x265e5a51, 14);
-        STEP(G, b, c, d, a, x[0], 0xe9b6c7aa, 20);
-        STEP(G, a, b, c, d, x[5], 0xd62f105d, 5);
-        STEP(G, d, a, b, c, x[10], 0x02441453, 9);
-        STEP(G, c, d, a, b, x[15], 0xd8a1e681, 14);
-        STEP(G, b, c, d, a, x[4], 0xe7d3fbc8, 20);
-        STEP(G, a, b, c, d, x[9], 0x21e1cde6, 5);
-        STEP(G, d, a, b, c, x[14], 0xc33707d6, 9);
-        STEP(G, c, d, a, b, x[3], 0xf4d50d87, 14);
-        STEP(G, b, c, d, a, x[8], 0x455a14ed, 20);
-        STEP(G, a, b, c, d, x[13], 0xa9e3e905, 5);
-        STEP(G, d, a, b, c, x[2], 0xfcefa3f8, 9);
-        STEP(G, c, d, a, b, x[7], 0x676f02d9, 14);
-        STEP(G, b, c, d, a, x[12], 0x8d2a4c8a, 20);
+        STEP_G(a, b, c, d, x[1], 0xf61e2562, 5);
+        STEP_G(d, a, b, c, x[6], 0xc040b340, 9);
+        STEP_G(c, d, a, b, x[11], 0x265e5a51, 14);
+        STEP_G(b, c, d, a, x[0], 0xe9b6c7aa, 20);
+        STEP_G(a, b, c, d, x[5], 0xd62f105d, 5);
+        STEP_G(d, a, b, c, x[10], 0x02441453, 9);
+        STEP_G(c, d, a, b, x[15], 0xd8a1e681, 14);
+        STEP_G(b, c, d, a, x[4], 0xe7d3fbc8, 20);
+        STEP_G(a, b, c, d, x[9], 0x21e1cde6, 5);
+        STEP_G(d, a, b, c, x[14], 0xc33707d6, 9);
+        STEP_G(c, d, a, b, x[3], 0xf4d50d87, 14);
+        STEP_G(b, c, d, a, x[8], 0x455a14ed, 20);
+        STEP_G(a, b, c, d, x[13], 0xa9e3e905, 5);
+        STEP_G(d, a, b, c, x[2], 0xfcefa3f8, 9);
+        STEP_G(c, d, a, b, x[7], 0x676f02d9, 14);
+        STEP_G(b, c, d, a, x[12], 0x8d2a4c8a, 20);
 
         STEP(H, a, b, c, d, x[5], 0xfffa3942, 4);
         STEP(H, d, a, b, c, x[8], 0x8771f681, 11);
