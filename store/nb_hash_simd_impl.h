@@ -111,7 +111,9 @@ TARGET static void FN(md5_padded)(const uint8_t *buf, const uint32_t nblocks[LAN
 }
 
 /* Lowercase hex of a digest with SSSE3 byte shuffles (one table lookup per
- * nibble, 16 at a time). */
+ * nibble, 16 at a time), stored with one 32-byte store: later 32-byte loads
+ * of it are then forwarded from the store instead of waiting for it to
+ * reach the cache (a load spanning two stores cannot be forwarded). */
 TARGET static inline void FN(hex)(const uint8_t digest[16], char out[32])
 {
     const __m128i lut = _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b',
@@ -121,15 +123,16 @@ TARGET static inline void FN(hex)(const uint8_t digest[16], char out[32])
     __m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), low), lo = _mm_and_si128(x, low);
     __m128i first = _mm_shuffle_epi8(lut, _mm_unpacklo_epi8(hi, lo));
     __m128i second = _mm_shuffle_epi8(lut, _mm_unpackhi_epi8(hi, lo));
-    _mm_storeu_si128((__m128i *)(void *)out, first);
-    _mm_storeu_si128((__m128i *)(void *)(out + 16), second);
+    _mm256_storeu_si256((__m256i *)(void *)out, _mm256_set_m128i(second, first));
 }
 
-/* Digest words of lane l into 16 bytes (little-endian host). */
+/* Digest words of lane l into 16 bytes (little-endian host), with one store
+ * for the same reason. */
 TARGET static void FN(take)(uint32_t words[4][LANES], int l, uint8_t digest[16])
 {
-    for (int i = 0; i < 4; i++)
-        memcpy(digest + 4 * i, &words[i][l], 4);
+    __m128i d = _mm_setr_epi32((int)words[0][l], (int)words[1][l], (int)words[2][l],
+                               (int)words[3][l]);
+    _mm_storeu_si128((__m128i *)(void *)digest, d);
 }
 
 #ifndef NB_HASH_SIMD_SINGLE_ONLY
