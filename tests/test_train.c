@@ -1,7 +1,9 @@
 /* The trainer end to end on a tiny network and a synthetic dataset written
  * here in the CIFAR-10 binary format: it learns, it writes runs into the
  * database, a killed run resumes to the same result, reruns add nothing,
- * shards cover every unit once and merge back together. */
+ * shards cover every unit once and merge back together; the original's two
+ * safety rules: the time cap stops training early, and a run whose loss
+ * becomes non-finite is retried with a new seed, then skipped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "nasbench/merge.h"
 #include "nasbench/train.h"
 #include "nb_test.h"
+#include "nb_train.h"
 
 enum { IMAGES = 320 };
 
@@ -156,6 +159,11 @@ static void test_learns_and_writes_the_run(void **state)
     assert_true(e[2].test_accuracy > 0.6);
     assert_true(e[2].train_accuracy > 0.6);
     assert_true(e[0].current_epoch == 0.0 && e[1].current_epoch == 3.0 && e[2].current_epoch == 6.0);
+    /* the default cap (4 h) is far away; the first attempt did it */
+    assert_int_equal(last.stopped_early, 0);
+    assert_int_equal(last.steps, 60);
+    assert_int_equal(last.attempt, 1);
+    assert_true(last.run_seed == last.unit_seed);
     assert_true(e[0].training_time > 0 && e[1].training_time > e[0].training_time &&
                 e[2].training_time > e[1].training_time);
     assert_true(last.total_time >= e[2].training_time);
@@ -183,6 +191,12 @@ static void test_learns_and_writes_the_run(void **state)
                            " FROM sources"),
                      64);
     assert_int_equal(q(db, "SELECT json_extract(config, '$.seed') FROM sources"), 7);
+    assert_int_equal(q(db, "SELECT json_extract(config, '$.config.max_train_seconds') = 14400"
+                           " AND json_extract(config, '$.stopped_early') = 0"
+                           " AND json_extract(config, '$.steps') = 60"
+                           " AND json_extract(config, '$.attempt') = 1"
+                           " AND json_extract(config, '$.max_attempts') = 5 FROM sources"),
+                     1);
     nb_db_close(db);
     /* no checkpoint is left once the run is stored */
     char path[2048];
@@ -289,12 +303,307 @@ static void test_shards_cover_and_merge(void **state)
     nb_train_work_free(&w);
 }
 
+/* ---- the time cap ------------------------------------------------------------ */
+
+static void test_time_cap_stops_training_early(void **state)
+{
+    (void)state;
+    nb_train_options o;
+    tiny_options(&o, nb_test_tmp("ck4"));
+    o.config.max_train_seconds = 1e-6; /* passed by the very first step */
+    nb_train_work w = {0};
+    add_spec(&w, chain, chain_ops);
+    nb_db *db;
+    results = 0;
+    assert_int_equal(session("cap.db", &o, &w, &db), NB_OK);
+    assert_int_equal(results, 1);
+    const nb_evaluation *e = last.evaluations;
+    /* one step (the zero-LR one), then the evaluations still due, made there:
+     * epoch 0 as always, then the 1 x 32 / 320 epochs actually trained */
+    assert_int_equal(last.stopped_early, 1);
+    assert_int_equal(last.steps, 1);
+    assert_true(e[0].current_epoch == 0.0);
+    assert_true(e[1].current_epoch == 0.1 && e[2].current_epoch == 0.1);
+    assert_true(e[0].training_time > 1e-6);
+    assert_true(e[1].training_time == e[0].training_time);
+    assert_true(e[2].training_time == e[0].training_time);
+    assert_true(e[2].test_accuracy == e[1].test_accuracy); /* the same weights */
+    /* the run is written, and says how it ended */
+    assert_int_equal(q(db, "SELECT count(*) FROM evaluations"), 3);
+    assert_int_equal(q(db, "SELECT json_extract(config, '$.stopped_early') = 1"
+                           " AND json_extract(config, '$.steps') = 1"
+                           " AND json_extract(config, '$.config.max_train_seconds') = 1e-06"
+                           " FROM sources"),
+                     1);
+    assert_int_equal(q(db, "SELECT count(*) FROM evaluations WHERE checkpoint = 2"
+                           " AND current_epoch < 6"),
+                     1);
+    nb_db_close(db);
+    nb_train_work_free(&w);
+}
+
+/* The cap defines the experiment: another cap, another campaign. */
+static void test_time_cap_is_part_of_the_campaign(void **state)
+{
+    (void)state;
+    nb_train_options o;
+    tiny_options(&o, nb_test_tmp("ck5"));
+    nb_train_data *d;
+    assert_int_equal(nb_train_data_open(data_dir(), &o.config, &d), NB_OK);
+    char k4h[17], knone[17], k1[17];
+    assert_int_equal(nb_train_campaign(&o, d, k4h), NB_OK);
+    o.config.max_train_seconds = 0;
+    assert_int_equal(nb_train_campaign(&o, d, knone), NB_OK);
+    o.config.max_train_seconds = 1;
+    assert_int_equal(nb_train_campaign(&o, d, k1), NB_OK);
+    assert_string_not_equal(k4h, knone);
+    assert_string_not_equal(k4h, k1);
+    assert_string_not_equal(knone, k1);
+    /* the attempt count is not: it never changes a stored run */
+    o.max_attempts = 2;
+    char k1b[17];
+    assert_int_equal(nb_train_campaign(&o, d, k1b), NB_OK);
+    assert_string_equal(k1, k1b);
+    nb_train_data_close(d);
+}
+
+/* ---- retries ------------------------------------------------------------------- */
+
+typedef struct failure_log {
+    int n;
+    char hash[16][NB_HASH_HEX + 1];
+    int attempt[16], skipped[16], code[16];
+    uint64_t seed[16];
+    char message[16][200];
+} failure_log;
+
+static failure_log fails;
+
+static void log_failure(const nb_train_failure *f, void *ctx)
+{
+    failure_log *l = ctx;
+    assert_true(l->n < 16);
+    snprintf(l->hash[l->n], sizeof l->hash[0], "%s", f->hash);
+    l->attempt[l->n] = f->attempt;
+    l->skipped[l->n] = f->skipped;
+    l->code[l->n] = f->code;
+    l->seed[l->n] = f->run_seed;
+    snprintf(l->message[l->n], sizeof l->message[0], "%s", f->message);
+    l->n++;
+}
+
+static void retry_options(nb_train_options *o, const char *ckpt)
+{
+    tiny_options(o, ckpt);
+    o->epochs = 2; /* 20 steps */
+    memset(&fails, 0, sizeof fails);
+    o->failure = log_failure;
+    o->failure_ctx = &fails;
+}
+
+/* Everything a session could write, as text. */
+static char *dump(nb_db *db)
+{
+    return nb_test_rows_text(db, "SELECT 'm', id, hash, trainable_parameters FROM modules"
+                                 " UNION ALL SELECT 's', id, kind, config FROM sources"
+                                 " UNION ALL SELECT 'r', id, module_id, repeat FROM runs"
+                                 " UNION ALL SELECT 'e', run_id, checkpoint, 0 FROM evaluations");
+}
+
+static void test_diverging_units_are_retried_then_skipped(void **state)
+{
+    (void)state;
+    nb_train_options o;
+    retry_options(&o, nb_test_tmp("ck6"));
+    o.config.learning_rate = 1e30f; /* a real divergence: the weights overflow */
+    o.max_attempts = 3;
+    nb_train_work w = {0};
+    add_spec(&w, chain, chain_ops);
+    add_spec(&w, "[[0,1,0],[0,0,1],[0,0,0]]", "input,maxpool3x3,output");
+    assert_int_equal(nb_train_work_sort(&w), NB_OK);
+    /* a database with something in it, including a module without its
+     * parameter count, which a stored run would fill */
+    nb_db *db;
+    assert_int_equal(nb_db_open(nb_test_tmp("div.db"), NB_OPEN_CREATE, &db), NB_OK);
+    assert_int_equal(nb_db_add_module(db, w.hashes[0], "010001000", chain_ops, 3, 2, -1, NULL),
+                     NB_OK);
+    nb_source src = {"generate", NULL, NULL, 1, "{\"x\":1}"};
+    assert_int_equal(nb_db_add_source(db, &src, NULL), NB_OK);
+    char *before = dump(db);
+    nb_db_close(db);
+    results = 0;
+    assert_int_equal(session("div.db", &o, &w, &db), NB_ERROR);
+    assert_non_null(strstr(nb_errmsg(), "2 of 2 work units skipped after 3 failed attempts"));
+    assert_int_equal(results, 0);
+    /* each unit: attempts 1, 2, 3 with three seeds, the last one skips it */
+    assert_int_equal(fails.n, 6);
+    for (int u = 0; u < 2; u++) {
+        for (int a = 0; a < 3; a++) {
+            int i = u * 3 + a;
+            assert_string_equal(fails.hash[i], w.hashes[u]);
+            assert_int_equal(fails.attempt[i], a + 1);
+            assert_int_equal(fails.skipped[i], a == 2);
+            assert_int_equal(fails.code[i], NB_ERROR);
+            assert_non_null(strstr(fails.message[i], "training diverged: loss is"));
+        }
+        assert_true(fails.seed[u * 3] != fails.seed[u * 3 + 1]);
+        assert_true(fails.seed[u * 3 + 1] != fails.seed[u * 3 + 2]);
+        assert_true(fails.seed[u * 3] != fails.seed[u * 3 + 2]);
+    }
+    /* nothing written, no checkpoint left */
+    char *after = dump(db);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    nb_db_close(db);
+    char path[2048];
+    snprintf(path, sizeof path, "%s", nb_test_tmp("ck6"));
+    assert_int_equal(rmdir(path), 0);
+    nb_train_work_free(&w);
+}
+
+static void test_retry_that_succeeds_records_its_attempt(void **state)
+{
+    (void)state;
+    nb_train_options o;
+    retry_options(&o, nb_test_tmp("ck7"));
+    o.diverge_attempts = 2; /* attempts 1 and 2 get a NaN weight */
+    nb_train_work w = {0};
+    add_spec(&w, chain, chain_ops);
+    nb_db *db;
+    results = 0;
+    assert_int_equal(session("retry.db", &o, &w, &db), NB_OK);
+    assert_int_equal(results, 1);
+    assert_int_equal(fails.n, 2);
+    assert_int_equal(fails.skipped[0] + fails.skipped[1], 0);
+    assert_non_null(strstr(fails.message[0], "loss is nan at step 1"));
+    assert_int_equal(last.attempt, 3);
+    assert_true(fails.seed[0] == last.unit_seed); /* attempt 1 is the unit's own seed */
+    assert_true(last.run_seed != last.unit_seed && last.run_seed != fails.seed[1]);
+    assert_true(last.run_seed < (1ULL << 53));
+    assert_int_equal(last.steps, 20);
+    /* the provenance: attempt, the seed it used, the unit's seed */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT json_extract(config, '$.attempt') = 3"
+             " AND json_extract(config, '$.run_seed') = %llu"
+             " AND json_extract(config, '$.unit_seed') = %llu FROM sources",
+             (unsigned long long)last.run_seed, (unsigned long long)last.unit_seed);
+    assert_int_equal(q(db, sql), 1);
+    nb_db_close(db);
+    /* reproducible: the same session gives the same run */
+    nb_train_result first = last;
+    memset(&fails, 0, sizeof fails);
+    assert_int_equal(session("retry2.db", &o, &w, NULL), NB_OK);
+    assert_true(last.run_seed == first.run_seed);
+    for (int i = 0; i < 3; i++)
+        assert_true(last.evaluations[i].test_accuracy == first.evaluations[i].test_accuracy &&
+                    last.evaluations[i].train_accuracy == first.evaluations[i].train_accuracy);
+    nb_train_work_free(&w);
+}
+
+/* A skipped unit does not stop the job: the next one is trained and stored. */
+static void test_skipped_unit_then_the_next(void **state)
+{
+    (void)state;
+    nb_train_options o;
+    retry_options(&o, nb_test_tmp("ck8"));
+    o.diverge_attempts = 2;
+    o.max_attempts = 2; /* the first unit uses both poisoned attempts */
+    nb_train_work w = {0};
+    add_spec(&w, chain, chain_ops);
+    add_spec(&w, "[[0,1,1],[0,0,1],[0,0,0]]", "input,conv1x1-bn-relu,output");
+    assert_int_equal(nb_train_work_sort(&w), NB_OK);
+    nb_db *db;
+    results = 0;
+    assert_int_equal(session("mixed.db", &o, &w, &db), NB_ERROR);
+    assert_non_null(strstr(nb_errmsg(), "1 of 2 work units skipped"));
+    assert_non_null(strstr(nb_errmsg(), w.hashes[0]));
+    assert_int_equal(fails.n, 2);
+    assert_int_equal(fails.skipped[1], 1);
+    assert_string_equal(fails.hash[1], w.hashes[0]);
+    assert_int_equal(results, 1);
+    assert_string_equal(last.hash, w.hashes[1]);
+    assert_int_equal(last.attempt, 1);
+    assert_int_equal(q(db, "SELECT count(*) FROM runs"), 1);
+    assert_int_equal(q(db, "SELECT count(*) FROM modules"), 1);
+    nb_db_close(db);
+    /* a rerun tries the skipped unit again (now without the poison) */
+    o.diverge_attempts = 0;
+    results = 0;
+    assert_int_equal(session("mixed.db", &o, &w, &db), NB_OK);
+    assert_int_equal(results, 1);
+    assert_string_equal(last.hash, w.hashes[0]);
+    assert_int_equal(q(db, "SELECT count(*) FROM runs"), 2);
+    nb_db_close(db);
+    nb_train_work_free(&w);
+}
+
+/* --resume continues the attempt that was running, with its own seed. */
+static void test_resume_continues_the_running_attempt(void **state)
+{
+    (void)state;
+    nb_train_options o;
+    retry_options(&o, nb_test_tmp("ck9"));
+    o.diverge_attempts = 1;
+    nb_train_work w = {0};
+    add_spec(&w, chain, chain_ops);
+    assert_int_equal(session("whole.db", &o, &w, NULL), NB_OK); /* attempt 2, uninterrupted */
+    nb_train_result whole = last;
+    assert_int_equal(whole.attempt, 2);
+    o.crash_after_steps = 14; /* attempt 2 is killed at step 14; checkpoint at 10 */
+    assert_int_equal(session("resumed.db", &o, &w, NULL), NB_EINTR);
+    char ck[2048];
+    snprintf(ck, sizeof ck, "%s", nb_test_tmp("ck9"));
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q -- '-r1-a2.ckpt$'", ck);
+    assert_int_equal(system(cmd), 0);
+    o.crash_after_steps = 0;
+    o.diverge_attempts = 0;
+    o.resume = 1;
+    memset(&fails, 0, sizeof fails);
+    assert_int_equal(session("resumed.db", &o, &w, NULL), NB_OK);
+    assert_int_equal(fails.n, 0); /* attempt 1 is not run again */
+    assert_int_equal(last.attempt, 2);
+    assert_true(last.run_seed == whole.run_seed);
+    for (int i = 0; i < 3; i++)
+        assert_true(last.evaluations[i].test_accuracy == whole.evaluations[i].test_accuracy &&
+                    last.evaluations[i].train_accuracy == whole.evaluations[i].train_accuracy);
+    assert_int_equal(rmdir(ck), 0); /* every attempt's checkpoint removed */
+    nb_train_work_free(&w);
+}
+
+static void test_attempt_seeds_and_what_is_retried(void **state)
+{
+    (void)state;
+    assert_true(nb_train_attempt_seed(12345, 1) == 12345);
+    uint64_t seen[6];
+    for (int k = 1; k <= 6; k++) {
+        seen[k - 1] = nb_train_attempt_seed(12345, k);
+        assert_true(seen[k - 1] < (1ULL << 53));
+        for (int j = 0; j < k - 1; j++)
+            assert_true(seen[j] != seen[k - 1]);
+    }
+    assert_true(nb_train_attempt_seed(12346, 2) != seen[1]);
+    /* failures of the run are retried; those of the whole job are not */
+    assert_true(nb_train_retryable(NB_ERROR) && nb_train_retryable(NB_ENOMEM));
+    assert_false(nb_train_retryable(NB_EIO) || nb_train_retryable(NB_EDB) ||
+                 nb_train_retryable(NB_EINTR) || nb_train_retryable(NB_EINVAL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_learns_and_writes_the_run),
         cmocka_unit_test(test_resume_after_kill),
         cmocka_unit_test(test_shards_cover_and_merge),
+        cmocka_unit_test(test_time_cap_stops_training_early),
+        cmocka_unit_test(test_time_cap_is_part_of_the_campaign),
+        cmocka_unit_test(test_diverging_units_are_retried_then_skipped),
+        cmocka_unit_test(test_retry_that_succeeds_records_its_attempt),
+        cmocka_unit_test(test_skipped_unit_then_the_next),
+        cmocka_unit_test(test_resume_continues_the_running_attempt),
+        cmocka_unit_test(test_attempt_seeds_and_what_is_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

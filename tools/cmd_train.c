@@ -22,7 +22,8 @@ static void usage(FILE *out)
             "original protocol (RMSProp, cosine LR 0.2, batch 256, evaluations at step 0,\n"
             "halfway and end) and write each finished run, with its evaluations, its\n"
             "module if new and a 'trainer' source holding the full configuration, into DB\n"
-            "(created when missing) in one transaction. Prints one JSON line per run.\n"
+            "(created when missing) in one transaction. Prints one JSON line per run,\n"
+            "and one per skipped unit ({\"hash\": ..., \"skipped\": true, ...}).\n"
             "\n"
             "what to train (sorted by hash; unit i = module i mod N, repeat i div N + 1):\n"
             "  --hash H          a module of the database (repeatable; or comma-separated)\n"
@@ -46,6 +47,11 @@ static void usage(FILE *out)
             "  --threads N       threads (default: all cores; results are deterministic\n"
             "                    for a given seed and thread count)\n"
             "  --progress        progress on stderr even when it is not a terminal\n"
+            "  --max-attempts N  tries per work unit (5, the original's, the first\n"
+            "                    included): a run whose loss becomes NaN or infinite (or\n"
+            "                    that runs out of memory) is retried from scratch with\n"
+            "                    the next attempt's seed; after N failures the unit is\n"
+            "                    skipped, reported, nothing of it written\n"
             "\n"
             "network and protocol (defaults are the original's):\n"
             "  --stem-channels N (128)  --stacks N (3)  --modules-per-stack N (3)\n"
@@ -53,10 +59,13 @@ static void usage(FILE *out)
             "  --bn-shards N (2: batch-norm statistics per half batch, as the TPU shards)\n"
             "  --learning-rate X (0.2)  --weight-decay X (1e-4)\n"
             "  --bn-momentum X (0.997; runs of a few hundred steps want less, e.g. 0.9)\n"
+            "  --max-train-seconds S (14400: training stops once its training_time passes\n"
+            "                    S; the evaluations still due are made there; 0: no cap)\n"
             "\n"
             "SIGINT or SIGTERM stop after the current step with a checkpoint (exit 11);\n"
             "a killed process never leaves part of a run in DB.\n"
-            "Exit status: 0 ok, 2 usage, 3 malformed spec or data, 5 out of domain,\n"
+            "Exit status: 0 ok, 1 work units skipped after failing every attempt (the\n"
+            "others are stored), 2 usage, 3 malformed spec or data, 5 out of domain,\n"
             "6 hash not found, 7 corrupt data, 8 I/O, 9 database, 11 interrupted.\n");
 }
 
@@ -70,7 +79,9 @@ static void on_signal(int sig)
 
 typedef struct progress_state {
     int enabled;
+    int open; /* a progress line without its newline is on stderr */
     double last;
+    int epochs;
 } progress_state;
 
 static double wall(void)
@@ -87,6 +98,7 @@ static void on_progress(const nb_train_progress *p, void *ctx)
     if (!ps->enabled || (t - ps->last < 1.0 && p->step != p->steps))
         return;
     ps->last = t;
+    ps->open = p->step != p->steps;
     long eta = (long)p->eta_seconds;
     fprintf(stderr,
             "\rtrain %.8s r%d [%d/%d] epoch %.2f step %lld/%lld loss %.4f %.1f img/s "
@@ -100,12 +112,20 @@ static void on_progress(const nb_train_progress *p, void *ctx)
 
 static void on_result(const nb_train_result *r, void *ctx)
 {
-    const int *epochs = ctx;
+    progress_state *ps = ctx;
+    const int *epochs = &ps->epochs;
     char b[32];
+    if (ps->open) /* a run stopped by the time cap ends before its last step */
+        fputc('\n', stderr);
+    ps->open = 0;
     printf("{\"hash\": \"%s\", \"epochs\": %d, \"repeat\": %d, \"run_id\": %lld, "
-           "\"unit_repeat\": %d, \"run_seed\": %llu, \"trainable_parameters\": %lld, ",
+           "\"unit_repeat\": %d, \"run_seed\": %llu, \"attempt\": %d, \"unit_seed\": %llu, "
+           "\"trainable_parameters\": %lld, ",
            r->hash, *epochs, r->repeat, (long long)r->run_id, r->unit_repeat,
-           (unsigned long long)r->run_seed, (long long)r->trainable_parameters);
+           (unsigned long long)r->run_seed, r->attempt, (unsigned long long)r->unit_seed,
+           (long long)r->trainable_parameters);
+    printf("\"stopped_early\": %s, \"steps\": %lld, ", r->stopped_early ? "true" : "false",
+           (long long)r->steps);
     printf("\"total_time\": %s, \"evaluations\": [", nb_json_fmt_double(r->total_time, b));
     for (int i = 0; i < r->num_evaluations; i++) {
         const nb_evaluation *e = &r->evaluations[i];
@@ -116,6 +136,35 @@ static void on_result(const nb_train_result *r, void *ctx)
         printf("\"test_accuracy\": %s}", nb_json_fmt_double(e->test_accuracy, b));
     }
     printf("]}\n");
+    fflush(stdout);
+}
+
+/* A failed attempt: a line on stderr; a skipped unit also gets a JSON line on
+ * stdout, so that a script reading the results sees every unit of the job. */
+static void on_failure(const nb_train_failure *f, void *ctx)
+{
+    progress_state *ps = ctx;
+    if (ps->open)
+        fputc('\n', stderr);
+    ps->open = 0;
+    if (!f->skipped) {
+        fprintf(stderr,
+                "nasbench train: module %s, %d epochs, unit repeat %d: attempt %d of %d failed "
+                "(seed %llu): %s; retrying from scratch\n",
+                f->hash, f->epochs, f->unit_repeat, f->attempt, f->max_attempts,
+                (unsigned long long)f->run_seed, f->message);
+        return;
+    }
+    fprintf(stderr,
+            "nasbench train: skipped module %s, %d epochs, unit repeat %d after %d failed "
+            "attempts; last (seed %llu): %s\n",
+            f->hash, f->epochs, f->unit_repeat, f->attempt, (unsigned long long)f->run_seed,
+            f->message);
+    printf("{\"hash\": \"%s\", \"epochs\": %d, \"unit_repeat\": %d, \"skipped\": true, "
+           "\"attempts\": %d, \"code\": %d, \"error\": ",
+           f->hash, f->epochs, f->unit_repeat, f->attempt, f->code);
+    nb_json_put_string(stdout, f->message);
+    printf("}\n");
     fflush(stdout);
 }
 
@@ -131,7 +180,8 @@ typedef struct args {
 enum {
     O_HASH = 256, O_HASHES, O_MATRIX, O_OPS, O_ALL, O_FROM, O_EPOCHS, O_REPEATS, O_SEED,
     O_SHARD, O_DATA, O_RESUME, O_CKDIR, O_CKSTEPS, O_THREADS, O_PROGRESS, O_STEM, O_STACKS,
-    O_MPS, O_BATCH, O_TRAIN, O_EVAL, O_BNS, O_LR, O_WD, O_BNM, O_SPECS, O_HELP
+    O_MPS, O_BATCH, O_TRAIN, O_EVAL, O_BNS, O_LR, O_WD, O_BNM, O_SPECS, O_MAXSEC, O_ATTEMPTS,
+    O_HELP
 };
 
 /* Integer option into *dst, within [lo, hi]. */
@@ -154,6 +204,16 @@ static int float_opt(const char *name, const char *text, float *dst)
     if (end == text || *end || !(v >= 0))
         return cli_usage("train", "%s wants a non-negative number, got '%s'", name, text);
     *dst = (float)v;
+    return NB_OK;
+}
+
+static int seconds_opt(const char *name, const char *text, double *dst)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !(v >= 0) || v > 1e12)
+        return cli_usage("train", "%s wants a number of seconds >= 0, got '%s'", name, text);
+    *dst = v;
     return NB_OK;
 }
 
@@ -183,6 +243,8 @@ static int parse_option(args *a, int c, const char *arg)
     case O_PROGRESS: a->progress = 1; return NB_OK;
     case O_EPOCHS: return int_opt("--epochs", arg, 1, 100000, &a->o.epochs);
     case O_REPEATS: return int_opt("--repeats", arg, 1, 1000, &a->o.repeats);
+    case O_ATTEMPTS: return int_opt("--max-attempts", arg, 1, 100, &a->o.max_attempts);
+    case O_MAXSEC: return seconds_opt("--max-train-seconds", arg, &cf->max_train_seconds);
     case O_CKSTEPS: return int_opt("--checkpoint-steps", arg, 1, 1 << 30, &a->o.checkpoint_steps);
     case O_THREADS: return int_opt("--threads", arg, 1, 1024, &a->o.threads);
     case O_STEM: return int_opt("--stem-channels", arg, 1, 4096, &cf->stem_channels);
@@ -236,7 +298,9 @@ static int parse_args(args *a, int argc, char **argv, int *help)
         {"eval-images", required_argument, NULL, O_EVAL},
         {"bn-shards", required_argument, NULL, O_BNS},
         {"learning-rate", required_argument, NULL, O_LR},
-        {"weight-decay", required_argument, NULL, O_WD}, {"help", no_argument, NULL, O_HELP},
+        {"weight-decay", required_argument, NULL, O_WD},
+        {"max-train-seconds", required_argument, NULL, O_MAXSEC},
+        {"max-attempts", required_argument, NULL, O_ATTEMPTS}, {"help", no_argument, NULL, O_HELP},
         {0, 0, 0, 0}};
     optind = 0;
     int c, rc;
@@ -329,13 +393,15 @@ static int run(args *a)
         rc = nb_train_data_open(a->data, &a->o.config, &data);
     if (rc == NB_OK)
         rc = build_work(a, from ? from : db, data, &work);
-    progress_state ps = {a->progress || cli_stderr_is_tty(), 0.0};
+    progress_state ps = {a->progress || cli_stderr_is_tty(), 0, 0.0, a->o.epochs};
     a->o.progress = on_progress;
     a->o.progress_ctx = &ps;
+    a->o.failure = on_failure;
+    a->o.failure_ctx = &ps;
     a->o.stop = &stop_flag;
     if (rc == NB_OK)
-        rc = nb_train_session(db, &work, data, &a->o, on_result, &a->o.epochs);
-    if (ps.enabled && rc != NB_OK)
+        rc = nb_train_session(db, &work, data, &a->o, on_result, &ps);
+    if (ps.open && rc != NB_OK)
         fputc('\n', stderr);
     nb_train_work_free(&work);
     nb_train_data_close(data);

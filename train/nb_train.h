@@ -132,7 +132,10 @@ int nb_ckpt_load(const char *path, nb_ckpt_header *h, const nb_ckpt_array *array
 typedef struct nb_run_ctx {
     const char *hash;
     int unit_repeat, unit, units;
-    uint64_t run_seed;
+    uint64_t unit_seed;    /* the work unit's seed */
+    int attempt;           /* 1-based */
+    uint64_t run_seed;     /* this attempt's: nb_train_attempt_seed(unit_seed, attempt) */
+    int poison;            /* test hook (options->diverge_attempts): NaN weight after step 1 */
     const char *ckpt_path; /* the run's checkpoint file */
     const char *ckpt_key;  /* what a checkpoint must belong to */
 } nb_run_ctx;
@@ -144,5 +147,31 @@ typedef struct nb_run_ctx {
  * NB_EINTR when stopped. */
 int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_train_options *o,
                  const nb_run_ctx *ctx, nb_train_result *res);
+
+/* ---- attempts of a work unit (trainer_attempts.c) ----------------------------- */
+
+/* The seed of attempt k of a unit: the unit seed itself for k = 1 (so a
+ * run that never failed is the run of the unit seed), a mix of the two for
+ * later attempts (a retry with the same seed would fail the same way). */
+uint64_t nb_train_attempt_seed(uint64_t unit_seed, int attempt);
+
+/* Whether a failed attempt is a failure of that run, to be retried (a
+ * non-finite loss, out of memory, a network that cannot be built), rather
+ * than of the whole job (usage, configuration, I/O, database, interrupt). */
+int nb_train_retryable(int code);
+
+/* Runs attempts of one unit (ctx without attempt, seed and checkpoint; key =
+ * "<campaign>-<hash>-e<E>-r<r>") until one succeeds (NB_OK, res filled) or
+ * options->max_attempts have failed (NB_OK, *skipped = 1, the last error in
+ * err). A resumed unit continues the latest attempt that left a checkpoint.
+ * *poison counts down options->diverge_attempts across the session. Other
+ * failures are returned as they are. */
+int nb_train_unit_attempts(const nb_spec *pruned, const nb_train_data *data,
+                           const nb_train_options *o, nb_run_ctx *ctx, const char *key,
+                           int *poison, nb_train_result *res, int *skipped, char *err,
+                           size_t errlen);
+
+/* Removes the checkpoints of every attempt of a unit. */
+void nb_train_unit_remove_ckpts(const nb_train_options *o, const char *key);
 
 #endif

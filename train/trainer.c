@@ -1,8 +1,10 @@
 /* One training run with the protocol of the original (reference, 7.3-7.7):
  * a zero-LR step then evaluation, training to halfway then evaluation,
- * training to the end then evaluation. Everything random is drawn from the
- * run seed, so a run is reproducible for a given thread count, and a run
- * resumed from a checkpoint continues exactly as if never stopped. */
+ * training to the end then evaluation; the time cap (7.4) may end training
+ * early, and a non-finite loss fails the run (trainer_attempts.c retries
+ * it). Everything random is drawn from the run seed, so a run is
+ * reproducible for a given thread count, and a run resumed from a
+ * checkpoint continues exactly as if never stopped. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +93,12 @@ static int run_init(run_state *rs, const nb_spec *pruned, const nb_train_options
     return NB_OK;
 }
 
+/* "nan" rather than printf's "-nan" for a NaN with its sign bit set. */
+static const char *nonfinite(double v)
+{
+    return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
 /* One training step: batch `step` of the stream, forward, loss, backward,
  * RMSProp on every trainable tensor. */
 static int train_step(run_state *rs, nb_cifar_stream *stream, const nb_train_options *o,
@@ -103,13 +111,15 @@ static int train_step(run_state *rs, nb_cifar_stream *stream, const nb_train_opt
     int rc = nb_net_forward(rs->net, rs->x, b, 1, rs->logits);
     if (rc == NB_OK)
         rc = nb_softmax_xent(rs->logits, rs->labels, b, k, loss, NULL, rs->dlogits);
-    if (rc == NB_OK)
-        rc = nb_net_backward(rs->net, rs->dlogits, NULL);
     if (rc != NB_OK)
         return rc;
+    /* the original's NanLossDuringTrainingError: NB_ERROR marks it as a
+     * failure of this run, which the session retries (trainer_attempts.c) */
     if (!isfinite(*loss))
-        return nb_seterr(NB_ERROR, "training diverged: loss is %g at step %lld", *loss,
-                         (long long)step);
+        return nb_seterr(NB_ERROR, "training diverged: loss is %s at step %lld",
+                         nonfinite(*loss), (long long)step);
+    if ((rc = nb_net_backward(rs->net, rs->dlogits, NULL)) != NB_OK)
+        return rc;
     nb_rmsprop opt = {c->rms_decay, c->rms_momentum, c->rms_epsilon, c->weight_decay};
     float lr = nb_lr_cosine(step, total, c->learning_rate);
     size_t at = 0;
@@ -123,7 +133,8 @@ static int train_step(run_state *rs, nb_cifar_stream *stream, const nb_train_opt
 
 /* Accuracy on the first n images of a split, BN in inference mode:
  * float32(correct / n) as the original's accuracies. */
-static int evaluate_split(run_state *rs, const nb_cifar_split *split, int n, int batch, double *acc)
+static int evaluate_split(run_state *rs, const nb_cifar_split *split, const char *name, int n,
+                          int batch, double *acc)
 {
     int correct = 0;
     for (int first = 0; first < n; first += batch) {
@@ -136,6 +147,12 @@ static int evaluate_split(run_state *rs, const nb_cifar_split *split, int n, int
             rc = nb_softmax_xent(rs->logits, rs->labels, m, NB_CIFAR_LABELS, &loss, &hits, NULL);
         if (rc != NB_OK)
             return rc;
+        /* weights blown up by the very last update, which no training loss
+         * saw: a diverged run too, not accuracies to store */
+        if (!isfinite(loss))
+            return nb_seterr(NB_ERROR,
+                             "training diverged: loss is %s on the %s images at step %lld",
+                             nonfinite(loss), name, (long long)rs->h.step);
         correct += hits;
     }
     *acc = (double)((float)correct / (float)n);
@@ -148,11 +165,11 @@ static int evaluate(run_state *rs, const nb_train_data *data, const nb_train_opt
     int n = o->config.eval_images, b = o->config.batch_size;
     nb_evaluation *e = &rs->h.evaluations[rs->h.num_evaluations];
     memset(e, 0, sizeof *e);
-    int rc = evaluate_split(rs, &data->train_eval, n, b, &e->train_accuracy);
+    int rc = evaluate_split(rs, &data->train_eval, "train-eval", n, b, &e->train_accuracy);
     if (rc == NB_OK)
-        rc = evaluate_split(rs, &data->valid, n, b, &e->validation_accuracy);
+        rc = evaluate_split(rs, &data->valid, "validation", n, b, &e->validation_accuracy);
     if (rc == NB_OK)
-        rc = evaluate_split(rs, &data->test, n, b, &e->test_accuracy);
+        rc = evaluate_split(rs, &data->test, "test", n, b, &e->test_accuracy);
     if (rc != NB_OK)
         return rc;
     e->current_epoch = epoch;
@@ -190,6 +207,14 @@ static int start_run(run_state *rs, const nb_spec *pruned, const nb_train_option
     return run_init(rs, pruned, o, ctx->run_seed);
 }
 
+/* The original's safety cap (reference 7.4, training_time.py): after a step
+ * that takes the training_time counter past the cap, no more steps. The
+ * counter is in the checkpoint, so a resumed run stops where it would have. */
+static int capped(const run_state *rs, const nb_train_config *c)
+{
+    return c->max_train_seconds > 0 && (double)rs->h.training_time > c->max_train_seconds;
+}
+
 static void report(const nb_train_options *o, const nb_run_ctx *ctx, const run_state *rs,
                    int64_t total, double loss, double session_train_s, int64_t session_steps)
 {
@@ -205,6 +230,24 @@ static void report(const nb_train_options *o, const nb_run_ctx *ctx, const run_s
     p.images_per_second = per_step > 0 ? c->batch_size / per_step : 0.0;
     p.eta_seconds = per_step * (double)(total - rs->h.step);
     o->progress(&p, o->progress_ctx);
+}
+
+static void fill_result(const run_state *rs, const nb_run_ctx *ctx, int64_t total,
+                        double total_time, nb_train_result *res)
+{
+    memset(res, 0, sizeof *res);
+    snprintf(res->hash, sizeof res->hash, "%s", ctx->hash);
+    res->unit_repeat = ctx->unit_repeat;
+    res->unit_seed = ctx->unit_seed;
+    res->attempt = ctx->attempt;
+    res->run_seed = ctx->run_seed;
+    res->steps = rs->h.step;
+    res->stopped_early = rs->h.step < total; /* only the time cap ends a run early */
+    res->trainable_parameters = nb_net_num_params(rs->net);
+    res->threads = nb_net_get_config(rs->net)->threads;
+    res->total_time = total_time;
+    res->num_evaluations = 3;
+    memcpy(res->evaluations, rs->h.evaluations, sizeof res->evaluations);
 }
 
 int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_train_options *o,
@@ -229,8 +272,13 @@ int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_trai
     double last_ckpt = now_seconds(), session_train_s = 0.0;
     int64_t session_steps = 0;
     while (rc == NB_OK && rs.h.num_evaluations < 3) {
-        if (rs.h.step == eval_at[rs.h.num_evaluations]) {
-            rc = evaluate(&rs, data, o, eval_epoch[rs.h.num_evaluations]);
+        int due_now = rs.h.step == eval_at[rs.h.num_evaluations];
+        if (due_now || capped(&rs, c)) {
+            /* at the cap, the evaluations still due are made where training
+             * stopped, with the epochs actually trained */
+            double epoch = due_now ? eval_epoch[rs.h.num_evaluations]
+                                   : (double)rs.h.step * c->batch_size / c->train_images;
+            rc = evaluate(&rs, data, o, epoch);
             if (rc == NB_OK && rs.h.num_evaluations < 3) {
                 rc = save_ckpt(&rs, ctx, session_start); /* an evaluation is costly */
                 last_ckpt = now_seconds();
@@ -248,6 +296,8 @@ int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_trai
             rc = nb_seterr(NB_EINTR, "simulated crash at step %lld", (long long)rs.h.step);
             break;
         }
+        if (ctx->poison && rs.h.step == 1) /* test hook: the next loss is not finite */
+            rs.params[rs.ntrain - 1].value[0] = NAN; /* the classifier's (a ReLU eats NaN) */
         double loss, t0 = now_seconds();
         rc = train_step(&rs, &stream, o, rs.h.step, total, &loss);
         double dt = now_seconds() - t0;
@@ -265,17 +315,8 @@ int nb_train_one(const nb_spec *pruned, const nb_train_data *data, const nb_trai
             last_ckpt = now_seconds();
         }
     }
-    if (rc == NB_OK) {
-        memset(res, 0, sizeof *res);
-        snprintf(res->hash, sizeof res->hash, "%s", ctx->hash);
-        res->unit_repeat = ctx->unit_repeat;
-        res->run_seed = ctx->run_seed;
-        res->trainable_parameters = nb_net_num_params(rs.net);
-        res->threads = nb_net_get_config(rs.net)->threads;
-        res->total_time = rs.h.elapsed + (now_seconds() - session_start);
-        res->num_evaluations = 3;
-        memcpy(res->evaluations, rs.h.evaluations, sizeof res->evaluations);
-    }
+    if (rc == NB_OK)
+        fill_result(&rs, ctx, total, rs.h.elapsed + (now_seconds() - session_start), res);
     nb_cifar_stream_free(&stream);
     run_free(&rs);
     return rc;

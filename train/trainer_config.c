@@ -21,6 +21,7 @@ void nb_train_config_default(nb_train_config *c)
     c->rms_epsilon = 1.0f;
     c->bn_momentum = 0.997f;
     c->bn_epsilon = 1e-5f;
+    c->max_train_seconds = 4.0 * 60 * 60; /* the original's train_seconds */
 }
 
 void nb_train_options_default(nb_train_options *o)
@@ -29,6 +30,7 @@ void nb_train_options_default(nb_train_options *o)
     nb_train_config_default(&o->config);
     o->repeats = 1;
     o->shard_count = 1;
+    o->max_attempts = 5; /* the original's max_attempts: tries, the first included */
     o->checkpoint_seconds = 300.0;
 }
 

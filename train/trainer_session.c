@@ -46,7 +46,9 @@ static void put_campaign_fields(FILE *f, const nb_train_options *o, const nb_tra
     fprintf(f, "\"rms_momentum\":%s,", fmt_float(c->rms_momentum, b));
     fprintf(f, "\"rms_epsilon\":%s,", fmt_float(c->rms_epsilon, b));
     fprintf(f, "\"bn_momentum\":%s,", fmt_float(c->bn_momentum, b));
-    fprintf(f, "\"bn_epsilon\":%s},\"data\":{", fmt_float(c->bn_epsilon, b));
+    fprintf(f, "\"bn_epsilon\":%s,", fmt_float(c->bn_epsilon, b));
+    /* the cap is part of the experiment: a run that reached it is another run */
+    fprintf(f, "\"max_train_seconds\":%s},\"data\":{", nb_json_fmt_double(c->max_train_seconds, b));
     for (int i = 0; i < NB_CIFAR_FILES; i++)
         fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", nb_cifar_file_names[i], d->sha256[i]);
     fputc('}', f);
@@ -82,7 +84,13 @@ static char *run_config(const nb_train_options *o, const nb_train_data *d, const
     fprintf(f, "{\"trainer\":\"nasbench train\",\"program_version\":\"%s\",\"campaign\":\"%s\",",
             NB_VERSION, key);
     fprintf(f, "\"hash\":\"%s\",\"unit_repeat\":%d,\"run_seed\":%llu,\"threads\":%d,", ctx->hash,
-            ctx->unit_repeat, (unsigned long long)ctx->run_seed, res->threads);
+            ctx->unit_repeat, (unsigned long long)res->run_seed, res->threads);
+    /* how the run came about: which attempt (its seed is run_seed, derived
+     * from unit_seed and the attempt) and whether the time cap ended it */
+    fprintf(f, "\"unit_seed\":%llu,\"attempt\":%d,\"max_attempts\":%d,",
+            (unsigned long long)res->unit_seed, res->attempt, o->max_attempts);
+    fprintf(f, "\"stopped_early\":%s,\"steps\":%lld,", res->stopped_early ? "true" : "false",
+            (long long)res->steps);
     fputs("\"hardware\":\"cpu\",\"data_dir\":", f);
     nb_json_put_string(f, d->dir);
     /* the network trained; the module row keeps the full network's count */
@@ -200,6 +208,9 @@ static int check_session(const nb_train_work *work, const nb_train_options *o)
                          o->shard_index, o->shard_count);
     if (!o->checkpoint_dir)
         return nb_seterr(NB_EINVAL, "no checkpoint directory");
+    if (o->max_attempts < 1 || o->max_attempts > 100 || !(o->config.max_train_seconds >= 0))
+        return nb_seterr(NB_EINVAL, "bad max_attempts (%d, want 1..100) or max_train_seconds (%g)",
+                         o->max_attempts, o->config.max_train_seconds);
     for (int i = 1; i < work->count; i++)
         if (strcmp(work->hashes[i - 1], work->hashes[i]) >= 0)
             return nb_seterr(NB_EINVAL, "work list not sorted and unique (nb_train_work_sort)");
@@ -220,27 +231,39 @@ static uint64_t unit_seed(uint64_t seed, const char *hash, int epochs, int unit_
     return nb_mix64(nb_mix64(seed, h), (uint64_t)epochs * 1000003u + (uint64_t)unit_repeat) >> 11;
 }
 
+/* What the session keeps across units: skipped units and the test hook. */
+typedef struct session_state {
+    int skipped, poison;
+    char first_skip[640]; /* the first skipped unit and its last error */
+} session_state;
+
 static int train_unit(nb_db *db, const nb_train_work *work, const nb_train_data *data,
                       const nb_train_options *o, const char *key, nb_run_ctx *ctx, int model,
-                      nb_train_result_fn result, void *cb_ctx)
+                      session_state *ss, nb_train_result_fn result, void *cb_ctx)
 {
-    char ckpt_key[72], path[4096];
-    snprintf(ckpt_key, sizeof ckpt_key, "%s-%s-e%d-r%d", key, ctx->hash, o->epochs,
+    char unit_key[72];
+    snprintf(unit_key, sizeof unit_key, "%s-%s-e%d-r%d", key, ctx->hash, o->epochs,
              ctx->unit_repeat);
-    snprintf(path, sizeof path, "%s/%s.ckpt", o->checkpoint_dir, ckpt_key);
-    ctx->ckpt_key = ckpt_key;
-    ctx->ckpt_path = path;
     int done = 0;
     int rc = unit_done(db, key, ctx->hash, o->epochs, ctx->unit_repeat, &done);
     if (rc != NB_OK || done) {
-        if (done)
-            unlink(path); /* left by a kill between the commit and its removal */
+        if (done) /* left by a kill between the commit and its removal */
+            nb_train_unit_remove_ckpts(o, unit_key);
         return rc;
     }
     nb_train_result res;
-    rc = nb_train_one(&work->specs[model], data, o, ctx, &res);
+    int skipped;
+    char err[512];
+    rc = nb_train_unit_attempts(&work->specs[model], data, o, ctx, unit_key, &ss->poison, &res,
+                                &skipped, err, sizeof err);
     if (rc != NB_OK)
-        return nb_preferr(rc, "module %s", ctx->hash);
+        return rc;
+    if (skipped) { /* nothing of it is written; a rerun tries it again */
+        if (ss->skipped++ == 0)
+            snprintf(ss->first_skip, sizeof ss->first_skip, "module %s, unit repeat %d: %s",
+                     ctx->hash, ctx->unit_repeat, err);
+        return NB_OK;
+    }
     char *config = run_config(o, data, key, ctx, &res);
     if (!config)
         return nb_seterr(NB_ENOMEM, "out of memory for the run configuration");
@@ -248,7 +271,7 @@ static int train_unit(nb_db *db, const nb_train_work *work, const nb_train_data 
     free(config);
     if (rc != NB_OK)
         return rc;
-    unlink(path);
+    nb_train_unit_remove_ckpts(o, unit_key);
     if (result)
         result(&res, cb_ctx);
     return NB_OK;
@@ -268,12 +291,25 @@ int nb_train_session(nb_db *db, const nb_train_work *work, const nb_train_data *
                    ? (int)((units - o->shard_index + o->shard_count - 1) / o->shard_count)
                    : 0;
     int k = 0;
+    session_state ss = {0, o->diverge_attempts, ""};
     for (int64_t i = o->shard_index; i < units && rc == NB_OK; i += o->shard_count) {
         int model, repeat;
         nb_shard_unit(i, work->count, &model, &repeat);
-        nb_run_ctx ctx = {work->hashes[model], repeat, ++k, mine, 0, NULL, NULL};
-        ctx.run_seed = unit_seed(o->seed, ctx.hash, o->epochs, repeat);
-        rc = train_unit(db, work, data, o, key, &ctx, model, result, cb_ctx);
+        nb_run_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.hash = work->hashes[model];
+        ctx.unit_repeat = repeat;
+        ctx.unit = ++k;
+        ctx.units = mine;
+        ctx.unit_seed = unit_seed(o->seed, ctx.hash, o->epochs, repeat);
+        rc = train_unit(db, work, data, o, key, &ctx, model, &ss, result, cb_ctx);
     }
+    /* the original went on past a unit that failed all its attempts; so do
+     * we, and say so at the end, after the other units are stored */
+    if (rc == NB_OK && ss.skipped)
+        rc = nb_seterr(NB_ERROR,
+                       "%d of %d work units skipped after %d failed attempts (first: %s); "
+                       "nothing of them was written, a rerun tries them again",
+                       ss.skipped, mine, o->max_attempts, ss.first_skip);
     return rc;
 }

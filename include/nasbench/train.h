@@ -37,6 +37,10 @@ typedef struct nb_train_config {
     float rms_epsilon;     /* 1.0 */
     float bn_momentum;     /* 0.997 */
     float bn_epsilon;      /* 1e-5 */
+    /* 14,400 (4 h), the original's safety cap: training stops once the
+     * training_time counter passes it and the evaluations still due are made
+     * where it stopped (their current_epoch says how far it got). 0: no cap. */
+    double max_train_seconds;
 } nb_train_config;
 
 void nb_train_config_default(nb_train_config *config);
@@ -78,7 +82,11 @@ typedef void (*nb_train_progress_fn)(const nb_train_progress *progress, void *ct
 typedef struct nb_train_result {
     char hash[NB_HASH_HEX + 1];
     int unit_repeat;
-    uint64_t run_seed;
+    uint64_t unit_seed;          /* the work unit's seed */
+    int attempt;                 /* 1-based attempt that succeeded */
+    uint64_t run_seed;           /* the seed this run drew from (unit_seed on attempt 1) */
+    int stopped_early;           /* training stopped at the time cap */
+    int64_t steps;               /* training steps done (fewer than the budget's if stopped) */
     int64_t run_id;              /* in the output database */
     int repeat;                  /* the repeat number it got there */
     int64_t trainable_parameters; /* of the network actually trained */
@@ -89,6 +97,22 @@ typedef struct nb_train_result {
 } nb_train_result;
 
 typedef void (*nb_train_result_fn)(const nb_train_result *result, void *ctx);
+
+/* A failed attempt of a work unit (a non-finite loss, out of memory, a
+ * network that cannot be built). Attempts that are not the last are
+ * retried from scratch with the next attempt's seed; after the last one the
+ * unit is skipped (`skipped` set) and nothing of it is written. */
+typedef struct nb_train_failure {
+    const char *hash;
+    int epochs, unit_repeat;
+    int attempt, max_attempts; /* 1-based attempt that failed, of at most max_attempts */
+    uint64_t run_seed;         /* the seed of the failed attempt */
+    int code;                  /* its result code (nasbench/error.h) */
+    const char *message;       /* its error message */
+    int skipped;               /* it was the last attempt: the unit is skipped */
+} nb_train_failure;
+
+typedef void (*nb_train_failure_fn)(const nb_train_failure *failure, void *ctx);
 
 typedef struct nb_train_options {
     nb_train_config config;
@@ -102,14 +126,23 @@ typedef struct nb_train_options {
     const char *checkpoint_dir; /* required: where checkpoints live (created if missing) */
     int checkpoint_steps;       /* checkpoint every N steps; 0: every checkpoint_seconds */
     double checkpoint_seconds;  /* 300 */
+    /* Attempts per work unit: 5, the original's max_attempts (the first try
+     * included, so up to 4 retries). */
+    int max_attempts;
     nb_train_progress_fn progress;
     void *progress_ctx;
+    nb_train_failure_fn failure; /* every failed attempt; may be NULL */
+    void *failure_ctx;
     /* When *stop becomes nonzero (a signal handler), the session writes a
      * checkpoint after the current step and returns NB_EINTR. May be NULL. */
     volatile sig_atomic_t *stop;
     /* For tests of the kill path: behave as if stopped after this many steps
      * of this session, without writing a final checkpoint. 0: never. */
     int64_t crash_after_steps;
+    /* For tests of the retry path: the first N attempts this session starts
+     * get a NaN weight after their first step, so the real check finds their
+     * loss non-finite on the next one. 0: never. */
+    int diverge_attempts;
 } nb_train_options;
 
 void nb_train_options_default(nb_train_options *options);
@@ -152,7 +185,11 @@ void nb_shard_unit(int64_t unit, int models, int *model, int *repeat);
 
 /* Train this worker's units of `work` and write each finished run into `db`
  * (its own transaction each). result (may be NULL) is called per run
- * written; units already done are skipped silently. NB_EINTR when stopped. */
+ * written; units already done are skipped silently. A unit whose attempts
+ * all fail is skipped and the session goes on with the next one; it then
+ * returns NB_ERROR at the end (options->failure has seen each failure).
+ * NB_EINTR when stopped; other failures of the job (I/O, database,
+ * configuration) stop it at once. */
 int nb_train_session(nb_db *db, const nb_train_work *work, const nb_train_data *data,
                      const nb_train_options *options, nb_train_result_fn result, void *ctx);
 

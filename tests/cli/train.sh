@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration test of `nasbench train`: usage, bad data, a tiny training on
-# synthetic CIFAR-10 files, reruns, SIGINT and kill -9 with --resume.
+# synthetic CIFAR-10 files, reruns, the time cap, diverging runs retried and
+# skipped, SIGINT and kill -9 with --resume.
 # usage: train.sh NASBENCH SOURCE_DIR SHARED_DIR BUILD_DIR
 set -euo pipefail
 NB=$1
@@ -82,6 +83,52 @@ grep -q "^{\"hash\": \"$HASH\", \"epochs\": 4, \"repeat\": 0, \"run_id\": 1, \"u
 "$NB" train "$WORK/t.db" --hash $HASH --epochs 4 --repeats 3 "${TINY[@]}" >"$WORK/out" 2>/dev/null
 grep -q '"repeat": 2, "run_id": 3, "unit_repeat": 3' "$WORK/out" || fail "third repeat: $(cat "$WORK/out")"
 [[ ! -e "$WORK/t.db.ckpt/"*.ckpt ]] || fail "checkpoint left behind"
+
+# the new flags: bad values are usage errors, --help describes them
+grep -q -- '--max-train-seconds' "$WORK/help" || fail "help lacks --max-train-seconds"
+grep -q -- '--max-attempts' "$WORK/help" || fail "help lacks --max-attempts"
+for bad in "--max-attempts 0" "--max-attempts x" "--max-train-seconds -1" "--max-train-seconds 1s"; do
+    set +e
+    # shellcheck disable=SC2086 # flag and value split on purpose
+    "$NB" train "$WORK/u.db" "${SPEC[@]}" --epochs 4 "${TINY[@]}" $bad 2>"$WORK/err"; rc=$?
+    set -e
+    [[ $rc == 2 ]] || fail "$bad: exit $rc"
+done
+
+# the time cap: training stops after the step that passes it, the evaluations
+# still due are made there (epoch 1 x 20 / 100 = 0.2), the run is written
+"$NB" train "$WORK/cap.db" "${SPEC[@]}" --epochs 4 "${TINY[@]}" --max-train-seconds 0.000001 \
+    >"$WORK/out" 2>/dev/null
+grep -q '"attempt": 1, .*"stopped_early": true, "steps": 1,' "$WORK/out" \
+    || fail "capped result line: $(cat "$WORK/out")"
+[[ $(count "$WORK/cap.db" "SELECT group_concat(current_epoch) FROM (SELECT current_epoch
+     FROM evaluations ORDER BY checkpoint)") == "0.0,0.2,0.2" ]] || fail "capped evaluations"
+[[ $(count "$WORK/cap.db" "SELECT json_extract(config, '$.stopped_early') || ' ' ||
+     json_extract(config, '$.config.max_train_seconds') FROM sources") == "1 1.0e-06" ]] \
+    || fail "capped provenance: $(count "$WORK/cap.db" "SELECT config FROM sources")"
+
+# a diverging run (absurd learning rate): each unit is tried --max-attempts
+# times, reported, skipped; the job goes on to the next unit and exits 1;
+# the database is left exactly as it was
+cp "$WORK/t.db" "$WORK/div.db"
+before=$(sqlite3 "$WORK/div.db" .dump | md5sum)
+printf '%s\n' '{"matrix": [[0,1,0],[0,0,1],[0,0,0]], "ops": ["input","conv1x1-bn-relu","output"]}' \
+    '{"matrix": [[0,1,0],[0,0,1],[0,0,0]], "ops": ["input","maxpool3x3","output"]}' >"$WORK/two.jsonl"
+set +e
+"$NB" train "$WORK/div.db" --specs "$WORK/two.jsonl" --epochs 4 "${TINY[@]}" --learning-rate 1e30 \
+    --max-attempts 2 >"$WORK/out" 2>"$WORK/err"; rc=$?
+set -e
+[[ $rc == 1 ]] || fail "diverging units: exit $rc ($(cat "$WORK/err"))"
+[[ $(grep -c '"unit_repeat": 1, "skipped": true, "attempts": 2, "code": 1, "error": "training diverged' \
+     "$WORK/out") == 2 ]] || fail "skip lines on stdout: $(cat "$WORK/out")"
+[[ $(grep -c "^nasbench train: module [0-9a-f]\{32\}, 4 epochs, unit repeat 1: attempt 1 of 2 failed" \
+     "$WORK/err") == 2 ]] || fail "retry lines: $(cat "$WORK/err")"
+skipped="^nasbench train: skipped module [0-9a-f]\{32\}, 4 epochs, unit repeat 1"
+skipped+=" after 2 failed attempts; last (seed [0-9]*): training diverged"
+[[ $(grep -c "$skipped" "$WORK/err") == 2 ]] || fail "skip lines on stderr: $(cat "$WORK/err")"
+grep -q "^nasbench train: 2 of 2 work units skipped" "$WORK/err" || fail "summary: $(cat "$WORK/err")"
+[[ $(sqlite3 "$WORK/div.db" .dump | md5sum) == "$before" ]] || fail "a skipped unit changed the database"
+! compgen -G "$WORK/div.db.ckpt/*.ckpt" >/dev/null || fail "checkpoint of a skipped unit left"
 
 # into a converted dataset: the new run continues its numbering (repeat 3)
 # and every view tells it apart from the dataset's runs
