@@ -48,14 +48,33 @@ void nb_hash_init_digest(int out, int in, int label, uint8_t digest[16])
         initial_digest(out, in, label, digest);
 }
 
+/* Bit i set iff byte i of the 8 at p is nonzero: fold each byte onto its
+ * low bit (shifts of 1 + 2 + 4 never carry a neighbour's bit to bit 0),
+ * then one multiply gathers the 8 low bits into the top byte. */
+static inline unsigned nonzero_bytes8(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    x |= x >> 4;
+    x |= x >> 2;
+    x |= x >> 1;
+    x &= 0x0101010101010101ull;
+    return (unsigned)((x * 0x0102040810204080ull) >> 56);
+}
+
+/* Row by row, 8 entries at a time (a row is NB_MAX_VERTICES = 12 bytes),
+ * instead of a branch per entry. */
 void nb_hash_succ_masks(int n, const uint8_t matrix[][NB_MAX_VERTICES], uint16_t succ[])
 {
+    _Static_assert(NB_MAX_VERTICES == 12, "rows are read as 8 + 4 bytes");
+    unsigned keep = (1u << n) - 1;
     for (int v = 0; v < n; v++) {
-        uint16_t m = 0;
-        for (int w = 0; w < n; w++)
-            if (matrix[v][w])
-                m |= (uint16_t)(1u << w);
-        succ[v] = m;
+        uint8_t tail[8] = {0};
+        memcpy(tail, matrix[v] + 8, 4);
+        succ[v] = (uint16_t)((nonzero_bytes8(matrix[v]) | nonzero_bytes8(tail) << 8) & keep);
     }
 }
 
@@ -116,6 +135,22 @@ void nb_hash_labels(int num_vertices, const uint8_t matrix[][NB_MAX_VERTICES], c
     hash[NB_HASH_HEX] = '\0';
 }
 
+/* nb_op_label for the three interior ops, as fixed-size compares of the
+ * whole name with its NUL (the op buffers are NB_OP_NAME_MAX bytes), which
+ * the compiler turns into two 8-byte compares each instead of strcmp calls;
+ * anything else goes to nb_op_label. */
+static int op_label(const char op[NB_OP_NAME_MAX])
+{
+    _Static_assert(NB_OP_NAME_MAX >= 16, "the names are compared as 16 bytes");
+    if (!memcmp(op, "conv3x3-bn-relu", 16))
+        return NB_LABEL_CONV3X3;
+    if (!memcmp(op, "conv1x1-bn-relu", 16))
+        return NB_LABEL_CONV1X1;
+    if (!memcmp(op, "maxpool3x3", 11))
+        return NB_LABEL_MAXPOOL3X3;
+    return nb_op_label(op);
+}
+
 int nb_spec_hash(const nb_spec *pruned, char hash[NB_HASH_HEX + 1])
 {
     int n = pruned->num_vertices;
@@ -126,7 +161,7 @@ int nb_spec_hash(const nb_spec *pruned, char hash[NB_HASH_HEX + 1])
     labels[0] = NB_LABEL_INPUT;
     labels[n - 1] = NB_LABEL_OUTPUT;
     for (int v = 1; v < n - 1; v++) {
-        labels[v] = nb_op_label(pruned->ops[v]);
+        labels[v] = op_label(pruned->ops[v]);
         if (labels[v] < 0)
             return nb_seterr(NB_EDOMAIN, "cannot hash: op '%s' of vertex %d is not one of "
                              "conv3x3-bn-relu, conv1x1-bn-relu, maxpool3x3", pruned->ops[v], v);
