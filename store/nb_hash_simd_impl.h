@@ -244,7 +244,19 @@ struct FN(single_state) {
     int rank[NB_MAX_VERTICES];
     uint8_t edge_from[NB_MAX_VERTICES * NB_MAX_VERTICES], edge_to[NB_MAX_VERTICES * NB_MAX_VERTICES];
     int edges;
+    /* Up to 8 vertices: byte w of bytes_succ[v] is 0xff iff v -> w (and
+     * bytes_pred[v] iff w -> v), for FN(rank_masks8). */
+    uint64_t bytes_succ[NB_MAX_VERTICES], bytes_pred[NB_MAX_VERTICES];
 };
+
+/* Bit w of mask (w < 8) widened to byte w = 0xff. */
+static inline uint64_t FN(widen8)(unsigned mask)
+{
+    uint64_t r = 0;
+    for (int w = 0; w < 8; w++)
+        r |= (uint64_t)((mask >> w & 1u) * 0xffu) << (8 * w);
+    return r;
+}
 
 /* Initial values, edge list, and the padding of every lane (lanes past n
  * hash an empty message nobody reads). */
@@ -261,6 +273,8 @@ TARGET static void FN(single_setup)(struct FN(single_state) *st, int n, const ui
             st->edge_from[st->edges] = (uint8_t)v;
             st->edge_to[st->edges++] = (uint8_t)__builtin_ctz(m);
         }
+        st->bytes_succ[v] = FN(widen8)(succ[v]);
+        st->bytes_pred[v] = FN(widen8)(pred[v]);
         size_t len = 32 * (size_t)(in + out + 1) + 2;
         st->nblocks[v] = (uint32_t)FN(pad)(st->buf + v * MB_STRIDE, len);
     }
@@ -284,16 +298,37 @@ static inline char *FN(put_ranks)(char *p, uint32_t mask, const char hexr[][32])
     return p;
 }
 
+/* The neighbour sets as rank bit masks: rsucc[v] has bit rank[w] for every
+ * v -> w. Up to 8 vertices without a loop over edges (whose updates of the
+ * same vertex chain through memory): byte w of `one` is 1 << rank[w]; the
+ * bytes of the successors, summed by one multiply, are the mask (the bits
+ * are distinct, so the sum carries nothing). */
+static inline void FN(rank_masks)(const struct FN(single_state) *st, int n, uint32_t rpred[],
+                                  uint32_t rsucc[])
+{
+    if (n <= 8) {
+        uint64_t one = 0;
+        for (int w = 0; w < n; w++)
+            one |= (uint64_t)1 << (8 * w + st->rank[w]);
+        for (int v = 0; v < n; v++) {
+            rsucc[v] = (uint32_t)(((one & st->bytes_succ[v]) * 0x0101010101010101ull) >> 56);
+            rpred[v] = (uint32_t)(((one & st->bytes_pred[v]) * 0x0101010101010101ull) >> 56);
+        }
+        return;
+    }
+    for (int v = 0; v < n; v++)
+        rpred[v] = rsucc[v] = 0;
+    for (int e = 0; e < st->edges; e++) {
+        rsucc[st->edge_from[e]] |= 1u << st->rank[st->edge_to[e]];
+        rpred[st->edge_to[e]] |= 1u << st->rank[st->edge_from[e]];
+    }
+}
+
 /* The messages of one round, into the lanes (padding is already there). */
 TARGET static void FN(single_messages)(struct FN(single_state) *st, int n)
 {
-    uint32_t rbit[NB_MAX_VERTICES], rpred[NB_MAX_VERTICES] = {0}, rsucc[NB_MAX_VERTICES] = {0};
-    for (int v = 0; v < n; v++)
-        rbit[v] = 1u << st->rank[v];
-    for (int e = 0; e < st->edges; e++) {
-        rsucc[st->edge_from[e]] |= rbit[st->edge_to[e]];
-        rpred[st->edge_to[e]] |= rbit[st->edge_from[e]];
-    }
+    uint32_t rpred[NB_MAX_VERTICES], rsucc[NB_MAX_VERTICES];
+    FN(rank_masks)(st, n, rpred, rsucc);
     for (int v = 0; v < n; v++) {
         char *p = FN(put_ranks)((char *)st->buf + v * MB_STRIDE, rpred[v],
                                 (const char(*)[32])st->hexr);
