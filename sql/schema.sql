@@ -1,4 +1,4 @@
--- nasbench database schema, version 2 (PRAGMA user_version = 2).
+-- nasbench database schema, version 3 (PRAGMA user_version = 3).
 --
 -- This file creates a new database. An older database is brought forward by
 -- the scripts in sql/migrations/ (vN.sql: from N-1 to N, applied in order); both are
@@ -76,8 +76,9 @@ CREATE TABLE raw_records (
   payload BLOB NOT NULL
 );
 
--- The views run_metrics and module_stats live in sql/views.sql: the library
--- (re)creates them after creating or migrating a database, so they are
+-- The views run_metrics and module_stats live in sql/views.sql, and the
+-- derived query_cache table with its triggers in sql/query_cache.sql: the
+-- library runs both files after creating or migrating a database, so they are
 -- defined once.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

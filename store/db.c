@@ -15,6 +15,7 @@
 
 #include "nasbench/error.h"
 #include "nb_db_internal.h"
+#include "nb_query_cache.h"
 
 /* Wait this long for another process's write lock before giving up. */
 #define NB_DB_BUSY_MS 10000
@@ -70,6 +71,8 @@ static int create_schema(nb_db *db)
         rc = nb_db_exec(db, nb_db_schema_sql, "creating the schema");
     if (!rc && tables == 0)
         rc = nb_db_exec(db, nb_db_views_sql, "creating the views");
+    if (!rc && tables == 0)
+        rc = nb_db_exec(db, nb_db_query_cache_sql, "creating the query cache");
     if (!rc)
         return nb_db_commit(db);
     nb_db_rollback(db);
@@ -130,6 +133,18 @@ static void recover_hot_journal(const char *path)
     sqlite3_close(c);
 }
 
+/* Rows that another program's writes left stale (the sqlite3 shell runs the
+ * triggers but not the rebuild) are rebuilt by the next read-write open.
+ * Best effort: until then the query path reads the normalized tables. */
+static void refresh_query_cache(nb_db *db)
+{
+    int64_t stale = 0;
+    if (query_int(db, "SELECT EXISTS (SELECT 1 FROM query_cache_stale)", &stale) || !stale)
+        return;
+    if (nb_db_begin(db) == NB_OK && nb_db_commit(db) != NB_OK)
+        nb_db_rollback(db);
+}
+
 int nb_db_open(const char *path, int flags, nb_db **out)
 {
     *out = NULL;
@@ -159,6 +174,8 @@ int nb_db_open(const char *path, int flags, nb_db **out)
     int rc = check_schema(db, path, flags);
     if (!rc && !db->readonly)
         rc = nb_db_exec(db, "PRAGMA synchronous=FULL", "setting pragmas");
+    if (!rc && !db->readonly)
+        refresh_query_cache(db);
     if (rc) {
         nb_db_close(db);
         return rc;
@@ -248,14 +265,52 @@ int nb_db_stmt(nb_db *db, const char *sql, sqlite3_stmt **stmt)
     return found(db, c, sql, stmt);
 }
 
+static const char SQL_DROP_INSERT_TRIGGERS[] = "DROP TRIGGER IF EXISTS query_cache_run_insert;"
+                                               "DROP TRIGGER IF EXISTS query_cache_evaluation_insert";
+
 int nb_db_begin(nb_db *db)
 {
     nb_db_write_cache_reset(db);
-    return nb_db_exec(db, "BEGIN IMMEDIATE", "starting a transaction");
+    int rc = nb_db_exec(db, "BEGIN IMMEDIATE", "starting a transaction");
+    db->bulk_first_run = 0;
+    if (!rc && db->bulk) {
+        rc = query_int(db, "SELECT coalesce(max(id), 0) + 1 FROM runs", &db->bulk_first_run);
+        if (!rc)
+            rc = nb_db_exec(db, SQL_DROP_INSERT_TRIGGERS, "starting a bulk load");
+        if (rc)
+            nb_db_rollback(db);
+    }
+    return rc;
+}
+
+/* What the dropped insert triggers would have done, and the triggers back. */
+static int end_bulk_load(nb_db *db)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db,
+                        "INSERT OR IGNORE INTO query_cache_stale"
+                        " SELECT DISTINCT module_id FROM runs WHERE id >= ?1",
+                        &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, db->bulk_first_run);
+    rc = nb_db_step_done(db, st, "listing the modules of a bulk load");
+    if (!rc)
+        rc = nb_db_exec(db, nb_db_query_cache_sql, "recreating the query cache triggers");
+    if (!rc)
+        db->bulk_first_run = 0;
+    return rc;
 }
 
 int nb_db_commit(nb_db *db)
 {
+    int rc = db->bulk_first_run ? end_bulk_load(db) : NB_OK;
+    /* The query cache rows of what this transaction changed are rebuilt in
+     * it, so no reader ever sees a transaction without them. */
+    if (!rc)
+        rc = nb_db_query_cache_refresh(db);
+    if (rc)
+        return rc;
     /* A cached statement left mid-step would keep its read lock. */
     stmts_reset_all(db);
     nb_db_write_cache_reset(db);
@@ -264,6 +319,7 @@ int nb_db_commit(nb_db *db)
 
 int nb_db_rollback(nb_db *db)
 {
+    db->bulk_first_run = 0; /* the dropped triggers come back with the rollback */
     stmts_reset_all(db);
     nb_db_write_cache_reset(db);
     if (sqlite3_get_autocommit(db->conn))

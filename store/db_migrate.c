@@ -10,6 +10,7 @@
 
 #include "nasbench/error.h"
 #include "nb_db_internal.h"
+#include "nb_query_cache.h"
 
 #define NB_MIGRATE_MAX_EVALS 64
 
@@ -139,6 +140,12 @@ int nb_db_migrate(nb_db *db, int from)
         rc = migrate_step(db, v);
     if (!rc)
         rc = nb_db_exec(db, nb_db_views_sql, "recreating the views");
+    if (!rc)
+        rc = nb_db_exec(db, nb_db_query_cache_sql, "creating the query cache");
+    /* Version 3 adds the query cache: every module needs its row, which the
+     * commit builds. */
+    if (!rc && from < 3)
+        rc = nb_db_query_cache_mark_all(db);
     if (!rc)
         return nb_db_commit(db);
     nb_db_rollback(db);

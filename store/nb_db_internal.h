@@ -30,6 +30,11 @@ struct nb_db {
     sqlite3 *conn;
     int readonly;
     int bulk;                        /* nb_db_bulk() is on */
+    /* In a bulk transaction: the first run id it may add. Its per-row
+     * query cache triggers are dropped meanwhile (a bulk load inserts
+     * millions of rows) and the commit lists the modules of the new runs
+     * itself, then recreates them; a rollback restores them. */
+    int64_t bulk_first_run;
     nb_db_cached *stmts[NB_DB_STMT_BUCKETS];
     /* Direct-mapped by the caller's pointer: hot loops pass the same string
      * literal every time, so most lookups cost one strcmp, not a hash. */
@@ -58,6 +63,10 @@ extern const char nb_db_schema_sql[];
  * and after migrating, inside the same transaction. */
 extern const char nb_db_views_sql[];
 
+/* sql/query_cache.sql: the derived query_cache table and its triggers;
+ * idempotent, run where the views are. */
+extern const char nb_db_query_cache_sql[];
+
 /* sql/migrations/vN.sql: brings a database from version N-1 to N. The array
  * ends with {0, NULL}; it is not sorted (db_migrate.c looks versions up). */
 typedef struct nb_db_migration {
@@ -68,7 +77,7 @@ extern const nb_db_migration nb_db_migrations[];
 extern const int nb_db_migration_count;
 
 /* The schema version this library writes. */
-#define NB_DB_SCHEMA_VERSION 2
+#define NB_DB_SCHEMA_VERSION 3
 
 /* Bring an open read-write connection from `from` to the current version in
  * one transaction. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nasbench/error.h"
+#include "nb_query_cache.h"
 
 /* ---- handle -------------------------------------------------------------- */
 
@@ -306,9 +307,68 @@ static int not_found(nb_bench *bench, const char *hash, int epochs)
     return nb_seterr(NB_ENOTFOUND, "module %s is not in the database", hash);
 }
 
-/* Read the repeats into rows[] and the fixed statistics into out. */
-static int read_repeats(nb_bench *bench, const char *hash, int epochs, int checkpoint,
-                        repeat_row *rows, int *count, nb_query_result *out)
+/* The module's query_cache row (sql/query_cache.sql): two seeks instead of
+ * the four B-trees of SQL_REPEATS. */
+static const char SQL_CACHED[] =
+    "SELECT q.adjacency, q.operations, q.trainable_parameters, q.runs"
+    " FROM modules m JOIN query_cache q ON q.module_id = m.id WHERE m.hash = ?1";
+
+static int fixed_stats(sqlite3_stmt *st, const char *hash, nb_query_result *out)
+{
+    int rc = nb_col_spec(st, 0, 1, &out->module);
+    if (rc)
+        return nb_preferr(rc, "module %s", hash);
+    out->trainable_parameters =
+        sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+    return NB_OK;
+}
+
+/* The entries of one budget from the cached runs blob; *count stays -1
+ * when the row cannot serve (absent or malformed: the normalized tables
+ * answer then). */
+static int read_cached(nb_bench *bench, const char *hash, int epochs, int checkpoint,
+                       repeat_row *rows, int *count, nb_query_result *out)
+{
+    sqlite3_stmt *st;
+    int rc = nb_bench_stmt(bench, SQL_CACHED, &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    *count = -1;
+    int src = sqlite3_step(st);
+    const unsigned char *blob = src == SQLITE_ROW ? sqlite3_column_blob(st, 3) : NULL;
+    size_t len = src == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 3) : 0;
+    if (src == SQLITE_ROW && len % NB_QC_ENTRY_SIZE == 0 && (blob || !len)) {
+        int n = 0;
+        for (size_t i = 0; i < len / NB_QC_ENTRY_SIZE && n < NB_QUERY_MAX_REPEATS + 1; i++) {
+            nb_qc_entry e;
+            nb_qc_entry_decode(blob, i, &e);
+            if (e.epochs != epochs)
+                continue;
+            if (n < NB_QUERY_MAX_REPEATS) {
+                rows[n].repeat = e.repeat;
+                memcpy(rows[n].v, checkpoint == 1 ? e.halfway : e.final, sizeof rows[n].v);
+            }
+            n++;
+        }
+        *count = n;
+        rc = n ? fixed_stats(st, hash, out) : NB_OK;
+    } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        return nb_bench_sqlerr(bench, st, "reading the query cache");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int too_many(const char *hash, int epochs)
+{
+    return nb_seterr(NB_ERROR, "module %s has more than %d repeats at %d epochs", hash,
+                     NB_QUERY_MAX_REPEATS, epochs);
+}
+
+/* The same from the normalized tables. */
+static int read_normalized(nb_bench *bench, const char *hash, int epochs, int checkpoint,
+                           repeat_row *rows, int *count, nb_query_result *out)
 {
     sqlite3_stmt *st;
     int rc = nb_bench_stmt(bench, SQL_REPEATS, &st);
@@ -319,19 +379,13 @@ static int read_repeats(nb_bench *bench, const char *hash, int epochs, int check
     sqlite3_bind_int(st, 3, checkpoint);
     int n = 0, src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == 0) {
-            rc = nb_col_spec(st, 0, 1, &out->module);
-            if (rc) {
-                sqlite3_reset(st);
-                return nb_preferr(rc, "module %s", hash);
-            }
-            out->trainable_parameters =
-                sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+        if (n == 0 && (rc = fixed_stats(st, hash, out)) != NB_OK) {
+            sqlite3_reset(st);
+            return rc;
         }
         if (n == NB_QUERY_MAX_REPEATS) {
             sqlite3_reset(st);
-            return nb_seterr(NB_ERROR, "module %s has more than %d repeats at %d epochs", hash,
-                             NB_QUERY_MAX_REPEATS, epochs);
+            return too_many(hash, epochs);
         }
         rows[n].repeat = sqlite3_column_int(st, 3);
         for (int k = 0; k < 4; k++)
@@ -343,6 +397,20 @@ static int read_repeats(nb_bench *bench, const char *hash, int epochs, int check
     sqlite3_reset(st);
     *count = n;
     return n ? NB_OK : not_found(bench, hash, epochs);
+}
+
+/* Read the repeats into rows[] and the fixed statistics into out. */
+static int read_repeats(nb_bench *bench, const char *hash, int epochs, int checkpoint,
+                        repeat_row *rows, int *count, nb_query_result *out)
+{
+    int rc = read_cached(bench, hash, epochs, checkpoint, rows, count, out);
+    if (rc || *count == 0)
+        return rc ? rc : not_found(bench, hash, epochs);
+    if (*count > NB_QUERY_MAX_REPEATS)
+        return too_many(hash, epochs);
+    if (*count > 0)
+        return NB_OK;
+    return read_normalized(bench, hash, epochs, checkpoint, rows, count, out);
 }
 
 /* Mean in repeat order, ((a + b) + c) / n as numpy does for few values;

@@ -67,7 +67,7 @@ i = json.load(open(sys.argv[1]))
 sha = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
 want_budgets = [{"epochs": e, "runs": 3000, "modules": 1000, "evaluations": 9000}
                 for e in (4, 12, 36, 108)]
-assert i["schema_version"] == 2, i
+assert i["schema_version"] == 3, i
 assert (i["modules"], i["runs"], i["evaluations"]) == (1000, 12000, 36000), i
 assert i["budgets"] == want_budgets, i["budgets"]
 s, = i["sources"]

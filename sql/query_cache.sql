@@ -1,0 +1,98 @@
+-- query_cache: a derived, read-optimized copy of what query() reads.
+--
+-- The normalized tables answer a query through four B-trees (the hash index,
+-- modules, the runs index, evaluations), and on a full-size database each
+-- cold seek costs 1-3 us of cache misses. This table gives the same answer
+-- from one row, found by modules.id right after the hash index: the query
+-- costs two seeks. It holds nothing that is not in modules, runs and
+-- evaluations, so it is never exported or merged; the library reads it only
+-- when a row is present and falls back to the normalized tables otherwise.
+--
+-- Like the views, this file is run after creating a database and after
+-- every migration, inside the same transaction: it must be idempotent.
+--
+-- runs: one 72-byte entry per run of the module, in (epochs, repeat) order,
+-- all little-endian: int32 epochs, int32 repeat, then 8 float64: training
+-- time, train, validation and test accuracy at the halfway evaluation
+-- (checkpoint 1), the same four at the final one (checkpoint 2); NaN where
+-- the value is NULL or the evaluation is missing (SQLite stores no NaN, so
+-- NaN and NULL cannot be confused). docs/store.md describes it too.
+CREATE TABLE IF NOT EXISTS query_cache (
+  module_id            INTEGER PRIMARY KEY REFERENCES modules(id),
+  adjacency            TEXT NOT NULL,
+  operations           TEXT NOT NULL,
+  trainable_parameters INTEGER,
+  runs                 BLOB NOT NULL
+);
+
+-- Modules whose query_cache row is missing or out of date. The triggers below
+-- delete the row at once (readers then use the normalized tables) and list
+-- the module here; the library rebuilds the listed rows before each commit
+-- of its own, and when a database is opened read-write. So a row written by
+-- any program, the sqlite3 shell included, never serves outdated values.
+CREATE TABLE IF NOT EXISTS query_cache_stale (
+  module_id INTEGER PRIMARY KEY
+);
+
+DROP TRIGGER IF EXISTS query_cache_run_insert;
+CREATE TRIGGER query_cache_run_insert AFTER INSERT ON runs BEGIN
+  DELETE FROM query_cache WHERE module_id = NEW.module_id;
+  INSERT OR IGNORE INTO query_cache_stale VALUES (NEW.module_id);
+END;
+
+DROP TRIGGER IF EXISTS query_cache_run_update;
+CREATE TRIGGER query_cache_run_update AFTER UPDATE OF id, module_id, epochs, repeat ON runs BEGIN
+  DELETE FROM query_cache WHERE module_id IN (OLD.module_id, NEW.module_id);
+  INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.module_id), (NEW.module_id);
+END;
+
+DROP TRIGGER IF EXISTS query_cache_run_delete;
+CREATE TRIGGER query_cache_run_delete AFTER DELETE ON runs BEGIN
+  DELETE FROM query_cache WHERE module_id = OLD.module_id;
+  INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.module_id);
+END;
+
+-- The library inserts a run before its evaluations, so the run's trigger
+-- has already listed the module: skip the work then (a bulk load inserts
+-- three evaluations per run).
+DROP TRIGGER IF EXISTS query_cache_evaluation_insert;
+CREATE TRIGGER query_cache_evaluation_insert AFTER INSERT ON evaluations
+WHEN NOT EXISTS (SELECT 1 FROM query_cache_stale
+                 WHERE module_id = (SELECT module_id FROM runs WHERE id = NEW.run_id)) BEGIN
+  DELETE FROM query_cache WHERE module_id = (SELECT module_id FROM runs WHERE id = NEW.run_id);
+  INSERT OR IGNORE INTO query_cache_stale SELECT module_id FROM runs WHERE id = NEW.run_id;
+END;
+
+DROP TRIGGER IF EXISTS query_cache_evaluation_update;
+CREATE TRIGGER query_cache_evaluation_update AFTER UPDATE ON evaluations BEGIN
+  DELETE FROM query_cache
+   WHERE module_id IN (SELECT module_id FROM runs WHERE id IN (OLD.run_id, NEW.run_id));
+  INSERT OR IGNORE INTO query_cache_stale
+   SELECT module_id FROM runs WHERE id IN (OLD.run_id, NEW.run_id);
+END;
+
+DROP TRIGGER IF EXISTS query_cache_evaluation_delete;
+CREATE TRIGGER query_cache_evaluation_delete AFTER DELETE ON evaluations BEGIN
+  DELETE FROM query_cache WHERE module_id = (SELECT module_id FROM runs WHERE id = OLD.run_id);
+  INSERT OR IGNORE INTO query_cache_stale SELECT module_id FROM runs WHERE id = OLD.run_id;
+END;
+
+-- A module without runs gets its row too (an empty runs blob): "not
+-- trained at this budget" is then answered from the row as well.
+DROP TRIGGER IF EXISTS query_cache_module_insert;
+CREATE TRIGGER query_cache_module_insert AFTER INSERT ON modules BEGIN
+  INSERT OR IGNORE INTO query_cache_stale VALUES (NEW.id);
+END;
+
+DROP TRIGGER IF EXISTS query_cache_module_update;
+CREATE TRIGGER query_cache_module_update
+AFTER UPDATE OF id, adjacency, operations, trainable_parameters ON modules BEGIN
+  DELETE FROM query_cache WHERE module_id IN (OLD.id, NEW.id);
+  INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.id), (NEW.id);
+END;
+
+DROP TRIGGER IF EXISTS query_cache_module_delete;
+CREATE TRIGGER query_cache_module_delete AFTER DELETE ON modules BEGIN
+  DELETE FROM query_cache WHERE module_id = OLD.id;
+  INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.id);
+END;

@@ -1,0 +1,210 @@
+/*
+ * query_cache rows: built from modules, runs and evaluations for the modules
+ * the triggers of sql/query_cache.sql listed as stale, and decoded by the
+ * query path. The blob is little-endian on every host, so a database file
+ * moves between machines unchanged.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nasbench/error.h"
+#include "nasbench/spec.h"
+#include "nb_db_internal.h"
+#include "nb_query_cache.h"
+
+/* Every listed module with its runs and their halfway and final
+ * evaluations, in module and then (epochs, repeat) order: one streaming
+ * statement (the outer loop walks the list, each module's runs come from
+ * the UNIQUE (module_id, epochs, repeat) index). A module without runs
+ * gives one row of NULL runs; a module that is gone, a NULL adjacency. */
+static const char SQL_STALE_RUNS[] =
+    "SELECT s.module_id, m.adjacency, m.operations, m.trainable_parameters, r.epochs, r.repeat,"
+    " h.training_time, h.train_accuracy, h.validation_accuracy, h.test_accuracy,"
+    " f.training_time, f.train_accuracy, f.validation_accuracy, f.test_accuracy"
+    " FROM query_cache_stale s"
+    " LEFT JOIN modules m ON m.id = s.module_id"
+    " LEFT JOIN runs r ON r.module_id = m.id"
+    " LEFT JOIN evaluations h ON h.run_id = r.id AND h.checkpoint = 1"
+    " LEFT JOIN evaluations f ON f.run_id = r.id AND f.checkpoint = 2"
+    " ORDER BY s.module_id, r.epochs, r.repeat";
+
+static const char SQL_PUT[] = "INSERT OR REPLACE INTO query_cache(module_id, adjacency, operations,"
+                              " trainable_parameters, runs) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+static const char SQL_DROP[] = "DELETE FROM query_cache WHERE module_id = ?1";
+
+typedef struct byte_buf {
+    unsigned char *p;
+    size_t len, cap;
+} byte_buf;
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_double(unsigned char *p, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    put_le64(p, v);
+}
+
+static double get_double(const unsigned char *p)
+{
+    uint64_t v = get_le64(p);
+    double d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
+
+void nb_qc_entry_decode(const unsigned char *blob, size_t i, nb_qc_entry *e)
+{
+    const unsigned char *p = blob + i * NB_QC_ENTRY_SIZE;
+    e->epochs = (int32_t)get_le32(p);
+    e->repeat = (int32_t)get_le32(p + 4);
+    for (int k = 0; k < 4; k++) {
+        e->halfway[k] = get_double(p + 8 + 8 * k);
+        e->final[k] = get_double(p + 40 + 8 * k);
+    }
+}
+
+/* Append the run of the current row of SQL_STALE_RUNS as one entry. */
+static int append_run(byte_buf *b, sqlite3_stmt *st)
+{
+    if (b->len + NB_QC_ENTRY_SIZE > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16 * NB_QC_ENTRY_SIZE;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p)
+            return nb_seterr(NB_ENOMEM, "out of memory");
+        b->p = p;
+        b->cap = cap;
+    }
+    unsigned char *p = b->p + b->len;
+    put_le32(p, (uint32_t)sqlite3_column_int(st, 4));
+    put_le32(p + 4, (uint32_t)sqlite3_column_int(st, 5));
+    for (int k = 0; k < 8; k++)
+        put_double(p + 8 + 8 * k, sqlite3_column_type(st, 6 + k) == SQLITE_NULL
+                                      ? NAN
+                                      : sqlite3_column_double(st, 6 + k));
+    b->len += NB_QC_ENTRY_SIZE;
+    return NB_OK;
+}
+
+/* The fixed columns of the module being built, copied from its first row
+ * (the statement's own values change with every step). */
+typedef struct module_row {
+    int64_t id;
+    int no_row; /* the module is gone (or its spec is not one of ours): no row */
+    char adjacency[NB_MAX_VERTICES * NB_MAX_VERTICES + 1];
+    char operations[NB_MAX_VERTICES * (NB_OP_NAME_MAX + 1) + 1];
+    int has_params;
+    int64_t params;
+    byte_buf runs;
+} module_row;
+
+static int start_module(module_row *m, sqlite3_stmt *st)
+{
+    m->id = sqlite3_column_int64(st, 0);
+    m->runs.len = 0;
+    const char *adj = (const char *)sqlite3_column_text(st, 1);
+    const char *ops = (const char *)sqlite3_column_text(st, 2);
+    /* A spec too long for any valid module (written by another program)
+     * gets no row: the query path then reads the tables and reports it. */
+    m->no_row = !adj || !ops || strlen(adj) >= sizeof m->adjacency ||
+                strlen(ops) >= sizeof m->operations;
+    if (m->no_row)
+        return NB_OK;
+    strcpy(m->adjacency, adj);
+    strcpy(m->operations, ops);
+    m->has_params = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    m->params = sqlite3_column_int64(st, 3);
+    return NB_OK;
+}
+
+static int finish_module(nb_db *db, const module_row *m)
+{
+    sqlite3_stmt *put;
+    int rc = nb_db_stmt(db, m->no_row ? SQL_DROP : SQL_PUT, &put);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(put, 1, m->id);
+    if (!m->no_row) {
+        sqlite3_bind_text(put, 2, m->adjacency, -1, SQLITE_STATIC);
+        sqlite3_bind_text(put, 3, m->operations, -1, SQLITE_STATIC);
+        if (m->has_params)
+            sqlite3_bind_int64(put, 4, m->params);
+        /* A zero-length blob, not NULL, for a module without runs. */
+        sqlite3_bind_blob(put, 5, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
+                          SQLITE_STATIC);
+    }
+    return nb_db_step_done(db, put, "writing the query cache");
+}
+
+/* Walk SQL_STALE_RUNS, writing each module's row when the next starts. */
+static int rebuild_listed(nb_db *db, sqlite3_stmt *st, module_row *m, int *any)
+{
+    int rc = NB_OK, src;
+    *any = 0;
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (!*any || id != m->id) {
+            if (*any)
+                rc = finish_module(db, m);
+            if (!rc)
+                rc = start_module(m, st);
+            *any = 1;
+        }
+        if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
+            rc = append_run(&m->runs, st);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = nb_seterr(NB_EDB, "reading the modules of the query cache: %s",
+                       sqlite3_errmsg(nb_db_sqlite(db)));
+    if (!rc && *any)
+        rc = finish_module(db, m);
+    return rc;
+}
+
+int nb_db_query_cache_refresh(nb_db *db)
+{
+    sqlite3_stmt *st;
+    int rc = nb_db_stmt(db, SQL_STALE_RUNS, &st);
+    if (rc)
+        return rc;
+    module_row m = {0};
+    int any;
+    rc = rebuild_listed(db, st, &m, &any);
+    sqlite3_reset(st);
+    free(m.runs.p);
+    if (!rc && any)
+        rc = nb_db_exec(db, "DELETE FROM query_cache_stale", "writing the query cache");
+    return rc;
+}
+
+int nb_db_query_cache_mark_all(nb_db *db)
+{
+    return nb_db_exec(db, "INSERT OR IGNORE INTO query_cache_stale SELECT id FROM modules",
+                      "listing the modules for the query cache");
+}

@@ -1,0 +1,295 @@
+/*
+ * The derived query_cache table (sql/query_cache.sql): the query path reads
+ * one row per module, so those rows must always say what the normalized
+ * tables say: after the library's writes, after a rollback, after writes of
+ * other programs (the triggers), and with a damaged row.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "test_query_fixture.h"
+
+static const char *make_db(const char *name)
+{
+    const char *path = nb_test_tmp(name);
+    remove(path);
+    assert_int_equal(fx_make_db(path), NB_OK);
+    return path;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *c;
+    assert_int_equal(sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(c, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, err ? err : "?");
+    sqlite3_close(c);
+}
+
+static int64_t count_sql(const char *path, const char *sql)
+{
+    nb_db *db;
+    assert_int_equal(nb_db_open(path, NB_OPEN_READONLY, &db), NB_OK);
+    int64_t n = nb_test_count(db, sql);
+    nb_db_close(db);
+    return n;
+}
+
+static void assert_same_double(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        assert_true(isnan(a) && isnan(b));
+    else
+        assert_memory_equal(&a, &b, sizeof a);
+}
+
+static void assert_same_result(const nb_query_result *a, const nb_query_result *b)
+{
+    assert_string_equal(a->hash, b->hash);
+    assert_int_equal(a->repeat, b->repeat);
+    assert_int_equal(a->num_repeats, b->num_repeats);
+    assert_int_equal(a->trainable_parameters, b->trainable_parameters);
+    assert_int_equal(a->module.num_vertices, b->module.num_vertices);
+    assert_memory_equal(&a->module, &b->module, sizeof a->module);
+    assert_same_double(a->training_time, b->training_time);
+    assert_same_double(a->train_accuracy, b->train_accuracy);
+    assert_same_double(a->validation_accuracy, b->validation_accuracy);
+    assert_same_double(a->test_accuracy, b->test_accuracy);
+}
+
+/* Every answer of the fixture (each module, budget, checkpoint, repeat and
+ * the mean), written as results[] in a fixed order; errors as rc only. */
+#define ANSWERS (FX_MODULES * 3 * 2 * 5)
+
+static void all_answers(const char *path, nb_query_result *res, int *rcs)
+{
+    nb_bench *bench;
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    static const int budgets[3] = {4, 108, 12}; /* 12: not in the database */
+    int k = 0;
+    for (int m = 0; m < FX_MODULES; m++)
+        for (int b = 0; b < 3; b++)
+            for (int half = 0; half < 2; half++)
+                for (int rep = NB_REPEAT_MEAN; rep < 4; rep++, k++) {
+                    if (rep == NB_REPEAT_RANDOM)
+                        rep = 0; /* random draws are tested elsewhere */
+                    memset(&res[k], 0, sizeof res[k]);
+                    rcs[k] = nb_query_hash(bench, fx_hash[m], budgets[b], half, rep, &res[k]);
+                }
+    nb_bench_close(bench);
+}
+
+static void assert_same_answers(const char *a_path, const char *b_path)
+{
+    static nb_query_result a[ANSWERS], b[ANSWERS];
+    static int ra[ANSWERS], rb[ANSWERS];
+    all_answers(a_path, a, ra);
+    all_answers(b_path, b, rb);
+    int ok = 0;
+    for (int k = 0; k < ANSWERS; k++) {
+        assert_int_equal(ra[k], rb[k]);
+        if (ra[k] == NB_OK) {
+            assert_same_result(&a[k], &b[k]);
+            ok++;
+        }
+    }
+    assert_true(ok >= 36); /* the fixture alone has 16 + 8 + 8 + 4 answers */
+}
+
+/* The library's writes leave one row per module (the module without runs
+ * too) and nothing listed as stale. */
+static void test_rows_after_library_writes(void **state)
+{
+    (void)state;
+    const char *path = make_db("qc_rows.db");
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache"), FX_MODULES);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache_stale"), 0);
+    /* 6 runs of the Inception-like module, 72 bytes each; none for FX_CHAIN. */
+    assert_int_equal(count_sql(path, "SELECT length(q.runs) FROM query_cache q"
+                                     " JOIN modules m ON m.id = q.module_id"
+                                     " WHERE m.hash = '28cfc7874f6d200472e1a9dcd8650aa0'"),
+                     6 * 72);
+    assert_int_equal(count_sql(path, "SELECT length(q.runs) FROM query_cache q"
+                                     " JOIN modules m ON m.id = q.module_id"
+                                     " WHERE m.hash = 'b49ac8c578b4561d79ac7087988f1c61'"),
+                     0);
+}
+
+/* Answers from the rows equal answers from the normalized tables (a copy
+ * whose rows were removed), value for value. */
+static void test_rows_answer_as_the_tables(void **state)
+{
+    (void)state;
+    const char *cached = make_db("qc_cached.db");
+    char plain[4096];
+    snprintf(plain, sizeof plain, "%s", make_db("qc_plain.db"));
+    exec_sql(plain, "DELETE FROM query_cache");
+    assert_int_equal(count_sql(plain, "SELECT count(*) FROM query_cache"), 0);
+    assert_same_answers(cached, plain);
+}
+
+/* Another program adds a run and changes a value with plain SQL: the
+ * triggers drop the rows at once, queries read the tables, and the next
+ * read-write open rebuilds the rows. */
+static void test_other_writers(void **state)
+{
+    (void)state;
+    const char *path = make_db("qc_other.db");
+    exec_sql(path, "INSERT INTO runs (id, module_id, epochs, repeat, source_id)"
+                   " SELECT 1000, id, 108, 1, 1 FROM modules"
+                   " WHERE hash = '043721b9c7fe8c5fad811d47d83132ec';"
+                   "INSERT INTO evaluations (run_id, checkpoint, training_time, train_accuracy,"
+                   " validation_accuracy, test_accuracy) VALUES (1000, 2, 5.5, 0.25, 0.5, 0.75);"
+                   "UPDATE evaluations SET test_accuracy = 0.125 WHERE checkpoint = 2 AND run_id ="
+                   " (SELECT r.id FROM runs r JOIN modules m ON m.id = r.module_id"
+                   "  WHERE m.hash = '00005c142e6f48ac74fdcf73e3439874' AND r.repeat = 2)");
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache"), FX_MODULES - 2);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache_stale"), 2);
+    nb_bench *bench;
+    nb_query_result r;
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 0, 1, &r), NB_OK);
+    assert_int_equal(r.num_repeats, 2);
+    assert_true(r.validation_accuracy == 0.5);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &r), NB_OK);
+    assert_true(r.test_accuracy == 0.125);
+    nb_bench_close(bench);
+
+    nb_db *db;
+    assert_int_equal(nb_db_open(path, NB_OPEN_READWRITE, &db), NB_OK);
+    nb_db_close(db);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache"), FX_MODULES);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache_stale"), 0);
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 0, NB_REPEAT_MEAN, &r), NB_OK);
+    assert_int_equal(r.num_repeats, 2);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &r), NB_OK);
+    assert_true(r.test_accuracy == 0.125);
+    nb_bench_close(bench);
+
+    /* Deleting runs and modules is seen too. */
+    exec_sql(path, "DELETE FROM evaluations WHERE run_id = 1000; DELETE FROM runs WHERE id = 1000");
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 0, NB_REPEAT_MEAN, &r), NB_OK);
+    assert_int_equal(r.num_repeats, 1);
+    nb_bench_close(bench);
+}
+
+/* A run added by the library and rolled back leaves the row as it was; one
+ * committed is in the row. */
+static void test_library_transactions(void **state)
+{
+    (void)state;
+    char path[4096]; /* nb_test_tmp's buffer is reused below */
+    snprintf(path, sizeof path, "%s", make_db("qc_tx.db"));
+    nb_db *db;
+    assert_int_equal(nb_db_open(path, NB_OPEN_READWRITE, &db), NB_OK);
+    int64_t module_id = nb_test_count(db, "SELECT id FROM modules"
+                                          " WHERE hash = '043721b9c7fe8c5fad811d47d83132ec'");
+    for (int commit = 0; commit < 2; commit++) {
+        assert_int_equal(nb_db_begin(db), NB_OK);
+        assert_int_equal(fx_add_runs(db, module_id, FX_TWO, 108, 2, 1), NB_OK);
+        assert_int_equal(commit ? nb_db_commit(db) : nb_db_rollback(db), NB_OK);
+        assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache_stale"), 0);
+        assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache"), FX_MODULES);
+    }
+    nb_db_close(db);
+    nb_bench *bench;
+    nb_query_result r;
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 1, 2, &r), NB_OK);
+    assert_int_equal(r.num_repeats, 3);
+    assert_int_equal(r.repeat, 2);
+    nb_bench_close(bench);
+    char plain[4096];
+    snprintf(plain, sizeof plain, "%s", nb_test_tmp("qc_tx_plain.db"));
+    remove(plain);
+    {
+        sqlite3 *c;
+        assert_int_equal(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        char sql[4200];
+        snprintf(sql, sizeof sql, "VACUUM INTO '%s'", plain);
+        assert_int_equal(sqlite3_exec(c, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(c);
+    }
+    exec_sql(plain, "DELETE FROM query_cache");
+    assert_same_answers(path, plain);
+}
+
+/* A bulk load (the converter's mode) drops the per-row insert triggers for
+ * its transaction: the commit still lists and builds the rows of its
+ * modules and brings the triggers back, and so does a rollback. */
+static void test_bulk_load(void **state)
+{
+    (void)state;
+    const char *path = make_db("qc_bulk.db");
+    nb_db *db;
+    assert_int_equal(nb_db_open(path, NB_OPEN_READWRITE, &db), NB_OK);
+    const char *triggers = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                           " AND name LIKE 'query_cache_%'";
+    int64_t n_triggers = nb_test_count(db, triggers);
+    assert_int_equal(n_triggers, 9);
+    int64_t module_id = nb_test_count(db, "SELECT id FROM modules"
+                                          " WHERE hash = 'b49ac8c578b4561d79ac7087988f1c61'");
+    assert_int_equal(nb_db_bulk(db, 1), NB_OK);
+    for (int commit = 0; commit < 2; commit++) {
+        assert_int_equal(nb_db_begin(db), NB_OK);
+        assert_int_equal(nb_test_count(db, triggers), n_triggers - 2);
+        assert_int_equal(fx_add_runs(db, module_id, FX_CHAIN, 36, 2, 1), NB_OK);
+        assert_int_equal(commit ? nb_db_commit(db) : nb_db_rollback(db), NB_OK);
+        assert_int_equal(nb_test_count(db, triggers), n_triggers);
+        assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache_stale"), 0);
+    }
+    assert_int_equal(nb_db_bulk(db, 0), NB_OK);
+    assert_int_equal(nb_test_count(db, "SELECT length(runs) FROM query_cache WHERE module_id = "
+                                       "(SELECT id FROM modules WHERE"
+                                       " hash = 'b49ac8c578b4561d79ac7087988f1c61')"),
+                     2 * 72);
+    nb_db_close(db);
+    nb_bench *bench;
+    nb_query_result r;
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_CHAIN], 36, 0, 1, &r), NB_OK);
+    double v[4];
+    fx_values(FX_CHAIN, 36, 1, 2, v);
+    assert_true(r.validation_accuracy == v[2]);
+    nb_bench_close(bench);
+}
+
+/* A damaged row (a blob that is not a whole number of entries) is not
+ * trusted: the tables answer. */
+static void test_damaged_row(void **state)
+{
+    (void)state;
+    const char *path = make_db("qc_damaged.db");
+    exec_sql(path, "UPDATE query_cache SET runs = x'0102030405'");
+    nb_bench *bench;
+    nb_query_result r;
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_INCEPTION], 108, 0, 1, &r), NB_OK);
+    assert_true(r.validation_accuracy == 0.9376001358032227);
+    assert_int_equal(r.num_repeats, 3);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_CHAIN], 108, 0, 0, &r), NB_ENOTFOUND);
+    nb_bench_close(bench);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_after_library_writes),
+        cmocka_unit_test(test_rows_answer_as_the_tables),
+        cmocka_unit_test(test_other_writers),
+        cmocka_unit_test(test_library_transactions),
+        cmocka_unit_test(test_bulk_load),
+        cmocka_unit_test(test_damaged_row),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
