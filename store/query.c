@@ -307,54 +307,81 @@ static int not_found(nb_bench *bench, const char *hash, int epochs)
     return nb_seterr(NB_ENOTFOUND, "module %s is not in the database", hash);
 }
 
-/* The module's query_cache row (sql/query_cache.sql): two seeks instead of
- * the four B-trees of SQL_REPEATS. */
-static const char SQL_CACHED[] =
-    "SELECT q.adjacency, q.operations, q.trainable_parameters, q.runs"
-    " FROM modules m JOIN query_cache q ON q.module_id = m.id WHERE m.hash = ?1";
+/* The module's query_cache row (sql/query_cache.sql), found by the
+ * canonical code of a spec (one rowid seek) or by the hash (its index). */
+static const char SQL_CACHED_CANON[] =
+    "SELECT hash, adjacency, operations, trainable_parameters, runs FROM query_cache"
+    " WHERE canon = ?1";
+static const char SQL_CACHED_HASH[] =
+    "SELECT hash, adjacency, operations, trainable_parameters, runs FROM query_cache"
+    " WHERE hash = ?1";
 
-static int fixed_stats(sqlite3_stmt *st, const char *hash, nb_query_result *out)
+/* What a query knows of its module: the hash, or (a spec's query) only the
+ * canonical code until a row gives the hash. */
+typedef struct module_key {
+    const char *hash; /* NULL: look up by canon */
+    uint64_t canon;
+} module_key;
+
+/* Spec and parameter count from the columns at `at` (adjacency), at + 1
+ * (operations) and at + 2. */
+static int fixed_stats(sqlite3_stmt *st, int at, const char *hash, nb_query_result *out)
 {
-    int rc = nb_col_spec(st, 0, 1, &out->module);
+    int rc = nb_col_spec(st, at, at + 1, &out->module);
     if (rc)
         return nb_preferr(rc, "module %s", hash);
     out->trainable_parameters =
-        sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+        sqlite3_column_type(st, at + 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, at + 2);
     return NB_OK;
 }
 
-/* The entries of one budget from the cached runs blob; *count stays -1
- * when the row cannot serve (absent or malformed: the normalized tables
- * answer then). */
-static int read_cached(nb_bench *bench, const char *hash, int epochs, int checkpoint,
+/* The entries of one budget in a cached runs blob, into rows[] (up to the
+ * maximum; the count goes on, so that too many is seen). */
+static int budget_entries(const unsigned char *blob, size_t len, int epochs, int checkpoint,
+                          repeat_row *rows)
+{
+    int n = 0;
+    for (size_t i = 0; i < len / NB_QC_ENTRY_SIZE && n <= NB_QUERY_MAX_REPEATS; i++) {
+        nb_qc_entry e;
+        nb_qc_entry_decode(blob, i, &e);
+        if (e.epochs != epochs)
+            continue;
+        if (n < NB_QUERY_MAX_REPEATS) {
+            rows[n].repeat = e.repeat;
+            memcpy(rows[n].v, checkpoint == 1 ? e.halfway : e.final, sizeof rows[n].v);
+        }
+        n++;
+    }
+    return n;
+}
+
+/* The repeats of one budget from the module's query_cache row, and the
+ * module's hash into out->hash; *count stays -1 when no row can serve
+ * (none, or malformed: the hash and the normalized tables decide then). */
+static int read_cached(nb_bench *bench, const module_key *k, int epochs, int checkpoint,
                        repeat_row *rows, int *count, nb_query_result *out)
 {
     sqlite3_stmt *st;
-    int rc = nb_bench_stmt(bench, SQL_CACHED, &st);
+    int rc = nb_bench_stmt(bench, k->hash ? SQL_CACHED_HASH : SQL_CACHED_CANON, &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    if (k->hash)
+        sqlite3_bind_text(st, 1, k->hash, NB_HASH_HEX, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)k->canon);
     *count = -1;
     int src = sqlite3_step(st);
-    const unsigned char *blob = src == SQLITE_ROW ? sqlite3_column_blob(st, 3) : NULL;
-    size_t len = src == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 3) : 0;
-    if (src == SQLITE_ROW && len % NB_QC_ENTRY_SIZE == 0 && (blob || !len)) {
-        int n = 0;
-        for (size_t i = 0; i < len / NB_QC_ENTRY_SIZE && n < NB_QUERY_MAX_REPEATS + 1; i++) {
-            nb_qc_entry e;
-            nb_qc_entry_decode(blob, i, &e);
-            if (e.epochs != epochs)
-                continue;
-            if (n < NB_QUERY_MAX_REPEATS) {
-                rows[n].repeat = e.repeat;
-                memcpy(rows[n].v, checkpoint == 1 ? e.halfway : e.final, sizeof rows[n].v);
-            }
-            n++;
-        }
-        *count = n;
-        rc = n ? fixed_stats(st, hash, out) : NB_OK;
-    } else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
         return nb_bench_sqlerr(bench, st, "reading the query cache");
+    const char *hash = src == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    const unsigned char *blob = src == SQLITE_ROW ? sqlite3_column_blob(st, 4) : NULL;
+    size_t len = src == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 4) : 0;
+    if (hash && nb_check_hash_text(hash) == NB_OK && len % NB_QC_ENTRY_SIZE == 0 &&
+        (blob || !len)) {
+        memcpy(out->hash, hash, NB_HASH_HEX + 1);
+        *count = budget_entries(blob, len, epochs, checkpoint, rows);
+        if (*count)
+            rc = fixed_stats(st, 1, out->hash, out);
     }
     sqlite3_reset(st);
     return rc;
@@ -379,7 +406,7 @@ static int read_normalized(nb_bench *bench, const char *hash, int epochs, int ch
     sqlite3_bind_int(st, 3, checkpoint);
     int n = 0, src;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == 0 && (rc = fixed_stats(st, hash, out)) != NB_OK) {
+        if (n == 0 && (rc = fixed_stats(st, 0, hash, out)) != NB_OK) {
             sqlite3_reset(st);
             return rc;
         }
@@ -399,18 +426,26 @@ static int read_normalized(nb_bench *bench, const char *hash, int epochs, int ch
     return n ? NB_OK : not_found(bench, hash, epochs);
 }
 
-/* Read the repeats into rows[] and the fixed statistics into out. */
-static int read_repeats(nb_bench *bench, const char *hash, int epochs, int checkpoint,
-                        repeat_row *rows, int *count, nb_query_result *out)
+/* Read the repeats into rows[], the hash and the fixed statistics into
+ * out: the cached row, else (no row for the code) the hash of the spec
+ * decides as in the original, else the normalized tables answer. */
+static int read_repeats(nb_bench *bench, const module_key *k, const nb_spec *pruned, int epochs,
+                        int checkpoint, repeat_row *rows, int *count, nb_query_result *out)
 {
-    int rc = read_cached(bench, hash, epochs, checkpoint, rows, count, out);
-    if (rc || *count == 0)
-        return rc ? rc : not_found(bench, hash, epochs);
-    if (*count > NB_QUERY_MAX_REPEATS)
-        return too_many(hash, epochs);
-    if (*count > 0)
-        return NB_OK;
-    return read_normalized(bench, hash, epochs, checkpoint, rows, count, out);
+    int rc = read_cached(bench, k, epochs, checkpoint, rows, count, out);
+    if (!rc && *count < 0 && !k->hash) {
+        if ((rc = nb_spec_hash(pruned, out->hash)) != NB_OK)
+            return rc;
+        module_key by_hash = {out->hash, 0};
+        rc = read_cached(bench, &by_hash, epochs, checkpoint, rows, count, out);
+    }
+    if (rc)
+        return rc;
+    if (*count < 0)
+        return read_normalized(bench, out->hash, epochs, checkpoint, rows, count, out);
+    if (*count == 0)
+        return not_found(bench, out->hash, epochs);
+    return *count > NB_QUERY_MAX_REPEATS ? too_many(out->hash, epochs) : NB_OK;
 }
 
 /* Mean in repeat order, ((a + b) + c) / n as numpy does for few values;
@@ -456,24 +491,20 @@ static int pick(nb_bench *bench, const repeat_row *rows, int n, int repeat,
     return NB_OK;
 }
 
-static int query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfway, int repeat,
-                      nb_query_result *out)
+/* The query itself, inside the lease: k names the module (pruned is
+ * its spec when k has no hash). */
+static int run_query(nb_bench *bench, const module_key *k, const nb_spec *pruned, int epochs,
+                     int stop_halfway, int repeat, nb_query_result *out)
 {
-    if (repeat < NB_REPEAT_MEAN)
-        return nb_seterr(NB_EUSAGE, "bad repeat %d", repeat);
-    int rc = nb_bench_check_budget(bench, epochs);
-    if (!rc)
-        rc = nb_check_hash_text(hash);
-    if (rc)
-        return rc;
     nb_query_result r;
     memset(&r, 0, sizeof r);
-    memcpy(r.hash, hash, NB_HASH_HEX + 1);
+    if (k->hash)
+        memcpy(r.hash, k->hash, NB_HASH_HEX + 1);
     r.epochs = epochs;
     r.stop_halfway = stop_halfway != 0;
     repeat_row rows[NB_QUERY_MAX_REPEATS];
     int n;
-    rc = read_repeats(bench, hash, epochs, stop_halfway ? 1 : 2, rows, &n, &r);
+    int rc = read_repeats(bench, k, pruned, epochs, stop_halfway ? 1 : 2, rows, &n, &r);
     if (!rc)
         rc = pick(bench, rows, n, repeat, &r);
     if (rc)
@@ -487,11 +518,24 @@ static int query_hash(nb_bench *bench, const char *hash, int epochs, int stop_ha
     return NB_OK;
 }
 
+static int check_repeat(int repeat)
+{
+    return repeat < NB_REPEAT_MEAN ? nb_seterr(NB_EUSAGE, "bad repeat %d", repeat) : NB_OK;
+}
+
 int nb_query_hash(nb_bench *bench, const char *hash, int epochs, int stop_halfway, int repeat,
                   nb_query_result *out)
 {
+    int rc = check_repeat(repeat);
+    if (!rc)
+        rc = nb_bench_check_budget(bench, epochs);
+    if (!rc)
+        rc = nb_check_hash_text(hash);
+    if (rc)
+        return rc;
+    module_key k = {hash, 0};
     nb_bench_enter(bench);
-    int rc = query_hash(bench, hash, epochs, stop_halfway, repeat, out);
+    rc = run_query(bench, &k, NULL, epochs, stop_halfway, repeat, out);
     nb_bench_leave(bench);
     return rc;
 }
@@ -500,12 +544,25 @@ int nb_query(nb_bench *bench, const nb_spec *spec, int epochs, int stop_halfway,
              nb_query_result *out)
 {
     /* The original checks the budget before the spec. */
-    int rc = nb_bench_check_budget(bench, epochs);
+    int rc = check_repeat(repeat);
+    if (!rc)
+        rc = nb_bench_check_budget(bench, epochs);
+    nb_spec pruned;
+    if (!rc)
+        rc = nb_spec_resolve(spec, &pruned, NULL);
     if (rc)
         return rc;
+    /* The canonical code names the same module as the hash (isomorphic specs
+     * share both), at a fraction of the cost; query_cache rows carry it. */
+    module_key k = {NULL, 0};
     char hash[NB_HASH_HEX + 1];
-    rc = nb_spec_resolve(spec, NULL, hash);
-    if (rc)
-        return rc;
-    return nb_query_hash(bench, hash, epochs, stop_halfway, repeat, out);
+    if (nb_spec_canon(&pruned, &k.canon) != NB_OK) {
+        if ((rc = nb_spec_hash(&pruned, hash)) != NB_OK)
+            return rc;
+        k.hash = hash;
+    }
+    nb_bench_enter(bench);
+    rc = run_query(bench, &k, &pruned, epochs, stop_halfway, repeat, out);
+    nb_bench_leave(bench);
+    return rc;
 }

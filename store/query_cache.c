@@ -20,6 +20,7 @@
  * gives one row of NULL runs; a module that is gone, a NULL adjacency. */
 static const char SQL_STALE_RUNS[] =
     "SELECT s.module_id, m.adjacency, m.operations, m.trainable_parameters, r.epochs, r.repeat,"
+    " m.hash,"
     " h.training_time, h.train_accuracy, h.validation_accuracy, h.test_accuracy,"
     " f.training_time, f.train_accuracy, f.validation_accuracy, f.test_accuracy"
     " FROM query_cache_stale s"
@@ -29,8 +30,11 @@ static const char SQL_STALE_RUNS[] =
     " LEFT JOIN evaluations f ON f.run_id = r.id AND f.checkpoint = 2"
     " ORDER BY s.module_id, r.epochs, r.repeat";
 
+/* REPLACE: the module's old row goes (no other module can share its code
+ * or hash: the code is exact, and both are checked against the hash). */
 static const char SQL_PUT[] = "INSERT OR REPLACE INTO query_cache(module_id, adjacency, operations,"
-                              " trainable_parameters, runs) VALUES (?1, ?2, ?3, ?4, ?5)";
+                              " trainable_parameters, runs, canon, hash)"
+                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 static const char SQL_DROP[] = "DELETE FROM query_cache WHERE module_id = ?1";
 
@@ -105,9 +109,9 @@ static int append_run(byte_buf *b, sqlite3_stmt *st)
     put_le32(p, (uint32_t)sqlite3_column_int(st, 4));
     put_le32(p + 4, (uint32_t)sqlite3_column_int(st, 5));
     for (int k = 0; k < 8; k++)
-        put_double(p + 8 + 8 * k, sqlite3_column_type(st, 6 + k) == SQLITE_NULL
+        put_double(p + 8 + 8 * k, sqlite3_column_type(st, 7 + k) == SQLITE_NULL
                                       ? NAN
-                                      : sqlite3_column_double(st, 6 + k));
+                                      : sqlite3_column_double(st, 7 + k));
     b->len += NB_QC_ENTRY_SIZE;
     return NB_OK;
 }
@@ -116,6 +120,8 @@ static int append_run(byte_buf *b, sqlite3_stmt *st)
  * (the statement's own values change with every step). */
 typedef struct module_row {
     int64_t id;
+    uint64_t canon;
+    char hash[33];
     int no_row; /* the module is gone (or its spec is not one of ours): no row */
     char adjacency[NB_MAX_VERTICES * NB_MAX_VERTICES + 1];
     char operations[NB_MAX_VERTICES * (NB_OP_NAME_MAX + 1) + 1];
@@ -124,18 +130,34 @@ typedef struct module_row {
     byte_buf runs;
 } module_row;
 
+/* The canonical code of a stored spec whose hash is the stored one; 0 when
+ * it is not (outside the search space, or written with a wrong hash by
+ * another program): such a module gets no row. */
+static uint64_t checked_canon(const char *adj, const char *ops, const char *hash)
+{
+    nb_spec spec, pruned;
+    char computed[NB_HASH_HEX + 1];
+    uint64_t canon;
+    if (!adj || !ops || !hash || nb_spec_parse(&spec, adj, ops) != NB_OK ||
+        nb_spec_resolve(&spec, &pruned, computed) != NB_OK || strcmp(computed, hash) ||
+        nb_spec_canon(&pruned, &canon) != NB_OK)
+        return 0;
+    return canon;
+}
+
 static int start_module(module_row *m, sqlite3_stmt *st)
 {
     m->id = sqlite3_column_int64(st, 0);
     m->runs.len = 0;
     const char *adj = (const char *)sqlite3_column_text(st, 1);
     const char *ops = (const char *)sqlite3_column_text(st, 2);
-    /* A spec too long for any valid module (written by another program)
-     * gets no row: the query path then reads the tables and reports it. */
-    m->no_row = !adj || !ops || strlen(adj) >= sizeof m->adjacency ||
+    const char *hash = (const char *)sqlite3_column_text(st, 6);
+    m->canon = checked_canon(adj, ops, hash);
+    m->no_row = m->canon == 0 || strlen(adj) >= sizeof m->adjacency ||
                 strlen(ops) >= sizeof m->operations;
     if (m->no_row)
         return NB_OK;
+    memcpy(m->hash, hash, sizeof m->hash);
     strcpy(m->adjacency, adj);
     strcpy(m->operations, ops);
     m->has_params = sqlite3_column_type(st, 3) != SQLITE_NULL;
@@ -158,6 +180,8 @@ static int finish_module(nb_db *db, const module_row *m)
         /* A zero-length blob, not NULL, for a module without runs. */
         sqlite3_bind_blob(put, 5, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
                           SQLITE_STATIC);
+        sqlite3_bind_int64(put, 6, (sqlite3_int64)m->canon);
+        sqlite3_bind_text(put, 7, m->hash, 32, SQLITE_STATIC);
     }
     return nb_db_step_done(db, put, "writing the query cache");
 }

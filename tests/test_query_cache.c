@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "nb_query_cache.h"
 #include "test_query_fixture.h"
 
 static const char *make_db(const char *name)
@@ -281,6 +282,75 @@ static void test_damaged_row(void **state)
     nb_bench_close(bench);
 }
 
+/* A module stored with a hash that is not its spec's (another program's
+ * mistake) gets no row: its spec's queries then follow the hash, as the
+ * original would, and its stored hash reads the tables. */
+static void test_wrong_hash_gets_no_row(void **state)
+{
+    (void)state;
+    const char *path = make_db("qc_wrong.db");
+    exec_sql(path, "UPDATE modules SET hash = '00005c142e6f48acffffffffffffffff'"
+                   " WHERE hash = '00005c142e6f48ac74fdcf73e3439874'");
+    nb_db *db;
+    assert_int_equal(nb_db_open(path, NB_OPEN_READWRITE, &db), NB_OK); /* rebuilds */
+    nb_db_close(db);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache"), FX_MODULES - 1);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache_stale"), 0);
+    nb_bench *bench;
+    nb_query_result r;
+    nb_spec spec;
+    assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_spec_parse(&spec, fx_adjacency[FX_FIRST], fx_ops[FX_FIRST]), NB_OK);
+    assert_int_equal(nb_query(bench, &spec, 108, 0, 0, &r), NB_ENOTFOUND);
+    assert_int_equal(
+        nb_query_hash(bench, "00005c142e6f48acffffffffffffffff", 108, 0, 2, &r), NB_OK);
+    double v[4];
+    fx_values(FX_FIRST, 108, 2, 2, v);
+    assert_true(r.test_accuracy == v[3]);
+    nb_bench_close(bench);
+}
+
+/* A spec renumbered (same module, other vertex order) finds its row by the
+ * canonical code and answers with the stored spec and hash, exactly as by
+ * hash and as from the tables. */
+static void test_spec_queries(void **state)
+{
+    (void)state;
+    const char *path = make_db("qc_spec.db");
+    /* Inception-like, vertex 2 (the 1x1 convolution) moved to position 5
+     * and 3, 4, 5 moved up one: still upper triangular. */
+    nb_spec spec, stored;
+    assert_int_equal(nb_spec_parse(&stored, fx_adjacency[FX_INCEPTION], fx_ops[FX_INCEPTION]),
+                     NB_OK);
+    static const int p[7] = {0, 1, 5, 2, 3, 4, 6};
+    memset(&spec, 0, sizeof spec);
+    spec.num_vertices = 7;
+    for (int u = 0; u < 7; u++) {
+        strcpy(spec.ops[p[u]], stored.ops[u]);
+        for (int v = 0; v < 7; v++)
+            spec.matrix[p[u]][p[v]] = stored.matrix[u][v];
+    }
+    for (int u = 0; u < 7; u++)
+        for (int v = 0; v <= u; v++)
+            assert_int_equal(spec.matrix[u][v], 0);
+    assert_memory_not_equal(&spec, &stored, sizeof spec);
+    nb_bench *bench;
+    nb_query_result by_spec, by_hash;
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+        for (int half = 0; half < 2; half++) {
+            assert_int_equal(nb_query(bench, &spec, 108, half, 1, &by_spec), NB_OK);
+            assert_int_equal(nb_query_hash(bench, fx_hash[FX_INCEPTION], 108, half, 1, &by_hash),
+                             NB_OK);
+            assert_same_result(&by_spec, &by_hash);
+            assert_memory_equal(&by_spec.module, &stored, sizeof stored);
+        }
+        assert_int_equal(nb_query(bench, &spec, 36, 0, 0, &by_spec), NB_EDOMAIN);
+        nb_bench_close(bench);
+        exec_sql(path, "DELETE FROM query_cache"); /* pass 2: hash and tables */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +360,8 @@ int main(void)
         cmocka_unit_test(test_library_transactions),
         cmocka_unit_test(test_bulk_load),
         cmocka_unit_test(test_damaged_row),
+        cmocka_unit_test(test_wrong_hash_gets_no_row),
+        cmocka_unit_test(test_spec_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

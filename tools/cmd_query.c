@@ -134,10 +134,9 @@ int cmd_query(int argc, char **argv)
     if (seeded)
         nb_bench_seed(b, (int64_t)seed);
     query_ctx ctx = {b, &o};
-    /* The budget error comes before any spec error (the original's order),
-     * so a batch resolves its specs ahead only when the budget is stored. */
-    int resolve = jsonl && nb_bench_check_budget(b, o.epochs) == NB_OK;
-    rc = cli_answer_modules("query", jsonl, resolve, &line, answer, &ctx);
+    /* Specs are not hashed ahead in blocks: nb_query finds a module by its
+     * canonical code, cheaper than even the batch hash. */
+    rc = cli_answer_modules("query", jsonl, 0, &line, answer, &ctx);
     if (o.counters) {
         double t;
         int64_t e;

@@ -71,6 +71,14 @@ int nb_spec_hash(const nb_spec *pruned, char hash[NB_HASH_HEX + 1]);
  * nb_spec_hash would refuse; the message names its index) no hash is set. */
 int nb_spec_hash_many(const nb_spec *specs, size_t count, char (*hashes)[NB_HASH_HEX + 1]);
 
+/* An exact canonical code of a pruned spec of the search space (at most 7
+ * vertices and 9 edges, interior ops among the three, the matrix upper
+ * triangular): two specs get the same code if and only if they are the
+ * same module, i.e. isomorphic with input, output and ops kept. Nonzero,
+ * cheaper than nb_spec_hash (no MD5), but not the original's identifier:
+ * store and print hashes. NB_EDOMAIN (code 0) for any other spec. */
+int nb_spec_canon(const nb_spec *pruned, uint64_t *code);
+
 /* Prune, check and hash in one call: what a lookup does. `pruned` receives the
  * pruned spec (may be NULL); `hash` may be NULL. */
 int nb_spec_resolve(const nb_spec *spec, nb_spec *pruned, char hash[NB_HASH_HEX + 1]);
