@@ -24,6 +24,10 @@ typedef struct nb_qc_entry {
 /* Decode entry i of a blob of `len` bytes (i < len / NB_QC_ENTRY_SIZE). */
 void nb_qc_entry_decode(const unsigned char *blob, size_t i, nb_qc_entry *e);
 
+/* Only the budget of entry i (the query path skips the other budgets'
+ * entries without decoding their values). */
+int32_t nb_qc_entry_epochs(const unsigned char *blob, size_t i);
+
 /* Rebuild the rows of every module listed in query_cache_stale, then empty
  * the list. Call inside a write transaction (nb_db_commit does, before
  * COMMIT); NB_OK at once when nothing is listed. */

@@ -342,11 +342,11 @@ static int budget_entries(const unsigned char *blob, size_t len, int epochs, int
 {
     int n = 0;
     for (size_t i = 0; i < len / NB_QC_ENTRY_SIZE && n <= NB_QUERY_MAX_REPEATS; i++) {
-        nb_qc_entry e;
-        nb_qc_entry_decode(blob, i, &e);
-        if (e.epochs != epochs)
+        if (nb_qc_entry_epochs(blob, i) != epochs)
             continue;
         if (n < NB_QUERY_MAX_REPEATS) {
+            nb_qc_entry e;
+            nb_qc_entry_decode(blob, i, &e);
             rows[n].repeat = e.repeat;
             memcpy(rows[n].v, checkpoint == 1 ? e.halfway : e.final, sizeof rows[n].v);
         }

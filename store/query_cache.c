@@ -49,14 +49,6 @@ static void put_le64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t get_le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 static void put_le32(unsigned char *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -77,10 +69,19 @@ static void put_double(unsigned char *p, double d)
 
 static double get_double(const unsigned char *p)
 {
-    uint64_t v = get_le64(p);
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v); /* stored little-endian */
+#endif
     double d;
     memcpy(&d, &v, sizeof d);
     return d;
+}
+
+int32_t nb_qc_entry_epochs(const unsigned char *blob, size_t i)
+{
+    return (int32_t)get_le32(blob + i * NB_QC_ENTRY_SIZE);
 }
 
 void nb_qc_entry_decode(const unsigned char *blob, size_t i, nb_qc_entry *e)

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake make gcc pkg-config libsqlite3-dev sqlite3 libprotobuf-c-dev protobuf-c-compiler
-          libzstd-dev zstd libopenblas-dev libcmocka-dev python3)
+          libzstd-dev zstd libopenblas-dev libcmocka-dev python3 python3-numpy)
 if [[ "${1:-}" == "--with-fuzz" ]]; then
     packages+=(clang libclang-rt-14-dev)
 fi

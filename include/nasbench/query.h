@@ -102,9 +102,11 @@ typedef struct nb_query_result {
 /* The original query(spec, epochs, stop_halfway), in its order: an epochs
  * value not among the stored budgets is NB_EDOMAIN "invalid number of
  * epochs, must be one of {4, 12, 36, 108}" (ascending); then the spec is
- * pruned and checked (NB_EDOMAIN with the original messages); then hashed and
- * looked up (NB_ENOTFOUND when the module or an explicit repeat is not
- * stored). `repeat` is NB_REPEAT_RANDOM, NB_REPEAT_MEAN or an index. On
+ * pruned and checked (NB_EDOMAIN with the original messages); then its module
+ * is looked up (NB_ENOTFOUND when the module or an explicit repeat is not
+ * stored): by the spec's canonical code in the query_cache table
+ * (nb_spec_canon, the same module the hash names, without computing it),
+ * else by the hash, as the original. `repeat` is NB_REPEAT_RANDOM, NB_REPEAT_MEAN or an index. On
  * success the budget counters grow by the returned training_time and by
  * epochs (epochs / 2 with stop_halfway). A failed query draws nothing and
  * changes nothing. */
