@@ -30,13 +30,30 @@ static const char SQL_STALE_RUNS[] =
     " LEFT JOIN evaluations f ON f.run_id = r.id AND f.checkpoint = 2"
     " ORDER BY s.module_id, r.epochs, r.repeat";
 
-/* REPLACE: the module's old row goes (no other module can share its code
- * or hash: the code is exact, and both are checked against the hash). */
-static const char SQL_PUT[] = "INSERT OR REPLACE INTO query_cache(module_id, adjacency, operations,"
-                              " trainable_parameters, runs, canon, hash)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/* New rows are staged in a temporary table in the order they are built
+ * (module order, sequential writes), then moved into query_cache in key
+ * order: inserting them one by one at random keys would read and write a
+ * random page of the 650 MB table for each module (12 s instead of 4 s for
+ * the full dataset). */
+static const char SQL_STAGE_TABLE[] =
+    "CREATE TEMP TABLE IF NOT EXISTS nb_query_cache_build (canon INTEGER, module_id INTEGER,"
+    " hash TEXT, adjacency TEXT, operations TEXT, trainable_parameters INTEGER, runs BLOB)";
 
-static const char SQL_DROP[] = "DELETE FROM query_cache WHERE module_id = ?1";
+static const char SQL_STAGE_PUT[] =
+    "INSERT INTO temp.nb_query_cache_build (module_id, adjacency, operations,"
+    " trainable_parameters, runs, canon, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/* The listed modules' old rows go; the staged rows come in, in key order
+ * (no other module can hold a staged code or hash: the code is exact, and
+ * both are checked against the stored hash). */
+static const char SQL_MOVE[] =
+    "DELETE FROM query_cache WHERE module_id IN (SELECT module_id FROM query_cache_stale);"
+    "INSERT INTO query_cache (canon, module_id, hash, adjacency, operations,"
+    " trainable_parameters, runs)"
+    " SELECT canon, module_id, hash, adjacency, operations, trainable_parameters, runs"
+    " FROM temp.nb_query_cache_build ORDER BY canon;"
+    "DELETE FROM temp.nb_query_cache_build;"
+    "DELETE FROM query_cache_stale";
 
 typedef struct byte_buf {
     unsigned char *p;
@@ -166,40 +183,40 @@ static int start_module(module_row *m, sqlite3_stmt *st)
     return NB_OK;
 }
 
+/* Stage the row of a module (none for a module that gets no row). */
 static int finish_module(nb_db *db, const module_row *m)
 {
+    if (m->no_row)
+        return NB_OK;
     sqlite3_stmt *put;
-    int rc = nb_db_stmt(db, m->no_row ? SQL_DROP : SQL_PUT, &put);
+    int rc = nb_db_stmt(db, SQL_STAGE_PUT, &put);
     if (rc)
         return rc;
     sqlite3_bind_int64(put, 1, m->id);
-    if (!m->no_row) {
-        sqlite3_bind_text(put, 2, m->adjacency, -1, SQLITE_STATIC);
-        sqlite3_bind_text(put, 3, m->operations, -1, SQLITE_STATIC);
-        if (m->has_params)
-            sqlite3_bind_int64(put, 4, m->params);
-        /* A zero-length blob, not NULL, for a module without runs. */
-        sqlite3_bind_blob(put, 5, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(put, 6, (sqlite3_int64)m->canon);
-        sqlite3_bind_text(put, 7, m->hash, 32, SQLITE_STATIC);
-    }
+    sqlite3_bind_text(put, 2, m->adjacency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(put, 3, m->operations, -1, SQLITE_STATIC);
+    if (m->has_params)
+        sqlite3_bind_int64(put, 4, m->params);
+    /* A zero-length blob, not NULL, for a module without runs. */
+    sqlite3_bind_blob(put, 5, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(put, 6, (sqlite3_int64)m->canon);
+    sqlite3_bind_text(put, 7, m->hash, 32, SQLITE_STATIC);
     return nb_db_step_done(db, put, "writing the query cache");
 }
 
-/* Walk SQL_STALE_RUNS, writing each module's row when the next starts. */
-static int rebuild_listed(nb_db *db, sqlite3_stmt *st, module_row *m, int *any)
+/* Walk SQL_STALE_RUNS, staging each module's row when the next starts. */
+static int rebuild_listed(nb_db *db, sqlite3_stmt *st, module_row *m)
 {
-    int rc = NB_OK, src;
-    *any = 0;
+    int rc = NB_OK, src, any = 0;
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
-        if (!*any || id != m->id) {
-            if (*any)
+        if (!any || id != m->id) {
+            if (any)
                 rc = finish_module(db, m);
             if (!rc)
                 rc = start_module(m, st);
-            *any = 1;
+            any = 1;
         }
         if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
             rc = append_run(&m->runs, st);
@@ -207,7 +224,7 @@ static int rebuild_listed(nb_db *db, sqlite3_stmt *st, module_row *m, int *any)
     if (!rc && src != SQLITE_DONE)
         rc = nb_seterr(NB_EDB, "reading the modules of the query cache: %s",
                        sqlite3_errmsg(nb_db_sqlite(db)));
-    if (!rc && *any)
+    if (!rc && any)
         rc = finish_module(db, m);
     return rc;
 }
@@ -215,16 +232,27 @@ static int rebuild_listed(nb_db *db, sqlite3_stmt *st, module_row *m, int *any)
 int nb_db_query_cache_refresh(nb_db *db)
 {
     sqlite3_stmt *st;
-    int rc = nb_db_stmt(db, SQL_STALE_RUNS, &st);
+    int rc = nb_db_stmt(db, "SELECT EXISTS (SELECT 1 FROM query_cache_stale)", &st);
+    if (rc)
+        return rc;
+    int step = sqlite3_step(st), listed = step == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW)
+        return nb_seterr(NB_EDB, "reading the query cache list: %s",
+                         sqlite3_errmsg(nb_db_sqlite(db)));
+    if (!listed)
+        return NB_OK; /* the common commit: nothing changed that a row holds */
+    rc = nb_db_exec(db, SQL_STAGE_TABLE, "preparing the query cache");
+    if (!rc)
+        rc = nb_db_stmt(db, SQL_STALE_RUNS, &st);
     if (rc)
         return rc;
     module_row m = {0};
-    int any;
-    rc = rebuild_listed(db, st, &m, &any);
+    rc = rebuild_listed(db, st, &m);
     sqlite3_reset(st);
     free(m.runs.p);
-    if (!rc && any)
-        rc = nb_db_exec(db, "DELETE FROM query_cache_stale", "writing the query cache");
+    if (!rc)
+        rc = nb_db_exec(db, SQL_MOVE, "writing the query cache");
     return rc;
 }
 
