@@ -17,18 +17,22 @@
 -- Like the views, this file is run after creating a database and after
 -- every migration, inside the same transaction: it must be idempotent.
 --
--- runs: one 72-byte entry per run of the module, in (epochs, repeat) order,
--- all little-endian: int32 epochs, int32 repeat, then 8 float64: training
--- time, train, validation and test accuracy at the halfway evaluation
--- (checkpoint 1), the same four at the final one (checkpoint 2); NaN where
--- the value is NULL or the evaluation is missing (SQLite stores no NaN, so
--- NaN and NULL cannot be confused). docs/store.md describes it too.
+-- spec: the stored spec (modules.adjacency and operations) in 35 bits: the
+-- upper triangle row by row (bits 0-20), the interior ops as label + 1 (2
+-- bits each from bit 21), the vertex count (bits 31-34).
+-- runs: one entry per run of the module, in (epochs, repeat) order, all
+-- little-endian: int32 epochs, uint32 repeat with bit 31 set when the values
+-- follow as float32 (each one exactly a float32, as in the dataset), then 8
+-- values, float32 or float64: training time, train, validation and test
+-- accuracy at the halfway evaluation (checkpoint 1), the same four at the
+-- final one (checkpoint 2); NaN where the value is NULL or the evaluation is
+-- missing (SQLite stores no NaN, so NaN and NULL cannot be confused).
+-- store/query_cache_codec.c reads and writes both.
 CREATE TABLE IF NOT EXISTS query_cache (
   canon                INTEGER PRIMARY KEY,    -- nb_spec_canon of the spec
   module_id            INTEGER NOT NULL UNIQUE REFERENCES modules(id),
   hash                 TEXT NOT NULL UNIQUE,
-  adjacency            TEXT NOT NULL,
-  operations           TEXT NOT NULL,
+  spec                 INTEGER NOT NULL,       -- the stored spec, packed
   trainable_parameters INTEGER,
   runs                 BLOB NOT NULL
 );

@@ -310,11 +310,9 @@ static int not_found(nb_bench *bench, const char *hash, int epochs)
 /* The module's query_cache row (sql/query_cache.sql), found by the
  * canonical code of a spec (one rowid seek) or by the hash (its index). */
 static const char SQL_CACHED_CANON[] =
-    "SELECT hash, adjacency, operations, trainable_parameters, runs FROM query_cache"
-    " WHERE canon = ?1";
+    "SELECT hash, spec, trainable_parameters, runs FROM query_cache WHERE canon = ?1";
 static const char SQL_CACHED_HASH[] =
-    "SELECT hash, adjacency, operations, trainable_parameters, runs FROM query_cache"
-    " WHERE hash = ?1";
+    "SELECT hash, spec, trainable_parameters, runs FROM query_cache WHERE hash = ?1";
 
 /* What a query knows of its module: the hash, or (a spec's query) only the
  * canonical code until a row gives the hash. */
@@ -336,28 +334,36 @@ static int fixed_stats(sqlite3_stmt *st, int at, const char *hash, nb_query_resu
 }
 
 /* The entries of one budget in a cached runs blob, into rows[] (up to the
- * maximum; the count goes on, so that too many is seen). */
+ * maximum; the count goes on, so that too many is seen); -1 for a blob that
+ * is not whole. Entries are in (epochs, repeat) order: the walk ends after
+ * the budget's group. */
 static int budget_entries(const unsigned char *blob, size_t len, int epochs, int checkpoint,
                           repeat_row *rows)
 {
-    int n = 0;
-    for (size_t i = 0; i < len / NB_QC_ENTRY_SIZE && n <= NB_QUERY_MAX_REPEATS; i++) {
-        if (nb_qc_entry_epochs(blob, i) != epochs)
+    int n = 0, got;
+    size_t pos = 0, at = 0;
+    nb_qc_entry e;
+    while ((got = nb_qc_entry_next(blob, len, &pos, &e, 0)) == 1) {
+        if (e.epochs != epochs) {
+            if (n)
+                break;
+            at = pos;
             continue;
+        }
         if (n < NB_QUERY_MAX_REPEATS) {
-            nb_qc_entry e;
-            nb_qc_entry_decode(blob, i, &e);
+            nb_qc_entry_next(blob, len, &at, &e, 1); /* the same entry, with its values */
             rows[n].repeat = e.repeat;
             memcpy(rows[n].v, checkpoint == 1 ? e.halfway : e.final, sizeof rows[n].v);
         }
+        at = pos;
         n++;
     }
-    return n;
+    return got < 0 ? -1 : n;
 }
 
 /* The repeats of one budget from the module's query_cache row, and the
- * module's hash into out->hash; *count stays -1 when no row can serve
- * (none, or malformed: the hash and the normalized tables decide then). */
+ * module's hash and stored spec into out; *count stays -1 when no row can
+ * serve (none, or not whole: the hash and the normalized tables decide). */
 static int read_cached(nb_bench *bench, const module_key *k, int epochs, int checkpoint,
                        repeat_row *rows, int *count, nb_query_result *out)
 {
@@ -373,15 +379,20 @@ static int read_cached(nb_bench *bench, const module_key *k, int epochs, int che
     int src = sqlite3_step(st);
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         return nb_bench_sqlerr(bench, st, "reading the query cache");
-    const char *hash = src == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    const unsigned char *blob = src == SQLITE_ROW ? sqlite3_column_blob(st, 4) : NULL;
-    size_t len = src == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 4) : 0;
-    if (hash && nb_check_hash_text(hash) == NB_OK && len % NB_QC_ENTRY_SIZE == 0 &&
-        (blob || !len)) {
-        memcpy(out->hash, hash, NB_HASH_HEX + 1);
-        *count = budget_entries(blob, len, epochs, checkpoint, rows);
-        if (*count)
-            rc = fixed_stats(st, 1, out->hash, out);
+    if (src == SQLITE_ROW) {
+        const char *hash = (const char *)sqlite3_column_text(st, 0);
+        const unsigned char *blob = sqlite3_column_blob(st, 3);
+        size_t len = (size_t)sqlite3_column_bytes(st, 3);
+        int n = hash && nb_check_hash_text(hash) == NB_OK && (blob || !len)
+                    ? budget_entries(blob, len, epochs, checkpoint, rows)
+                    : -1;
+        if (n >= 0 && nb_qc_spec_unpack((uint64_t)sqlite3_column_int64(st, 1), &out->module) ==
+                          NB_OK) {
+            memcpy(out->hash, hash, NB_HASH_HEX + 1);
+            out->trainable_parameters =
+                sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
+            *count = n;
+        }
     }
     sqlite3_reset(st);
     return rc;

@@ -1,8 +1,7 @@
 /*
  * query_cache rows: built from modules, runs and evaluations for the modules
- * the triggers of sql/query_cache.sql listed as stale, and decoded by the
- * query path. The blob is little-endian on every host, so a database file
- * moves between machines unchanged.
+ * the triggers of sql/query_cache.sql listed as stale (the encodings are in
+ * query_cache_codec.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -37,20 +36,19 @@ static const char SQL_STALE_RUNS[] =
  * the full dataset). */
 static const char SQL_STAGE_TABLE[] =
     "CREATE TEMP TABLE IF NOT EXISTS nb_query_cache_build (canon INTEGER, module_id INTEGER,"
-    " hash TEXT, adjacency TEXT, operations TEXT, trainable_parameters INTEGER, runs BLOB)";
+    " hash TEXT, spec INTEGER, trainable_parameters INTEGER, runs BLOB)";
 
 static const char SQL_STAGE_PUT[] =
-    "INSERT INTO temp.nb_query_cache_build (module_id, adjacency, operations,"
-    " trainable_parameters, runs, canon, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO temp.nb_query_cache_build (module_id, spec, trainable_parameters, runs, canon,"
+    " hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /* The listed modules' old rows go; the staged rows come in, in key order
  * (no other module can hold a staged code or hash: the code is exact, and
  * both are checked against the stored hash). */
 static const char SQL_MOVE[] =
     "DELETE FROM query_cache WHERE module_id IN (SELECT module_id FROM query_cache_stale);"
-    "INSERT INTO query_cache (canon, module_id, hash, adjacency, operations,"
-    " trainable_parameters, runs)"
-    " SELECT canon, module_id, hash, adjacency, operations, trainable_parameters, runs"
+    "INSERT INTO query_cache (canon, module_id, hash, spec, trainable_parameters, runs)"
+    " SELECT canon, module_id, hash, spec, trainable_parameters, runs"
     " FROM temp.nb_query_cache_build ORDER BY canon;"
     "DELETE FROM temp.nb_query_cache_build;"
     "DELETE FROM query_cache_stale";
@@ -60,77 +58,23 @@ typedef struct byte_buf {
     size_t len, cap;
 } byte_buf;
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_double(unsigned char *p, double d)
-{
-    uint64_t v;
-    memcpy(&v, &d, sizeof v);
-    put_le64(p, v);
-}
-
-static double get_double(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v); /* stored little-endian */
-#endif
-    double d;
-    memcpy(&d, &v, sizeof d);
-    return d;
-}
-
-int32_t nb_qc_entry_epochs(const unsigned char *blob, size_t i)
-{
-    return (int32_t)get_le32(blob + i * NB_QC_ENTRY_SIZE);
-}
-
-void nb_qc_entry_decode(const unsigned char *blob, size_t i, nb_qc_entry *e)
-{
-    const unsigned char *p = blob + i * NB_QC_ENTRY_SIZE;
-    e->epochs = (int32_t)get_le32(p);
-    e->repeat = (int32_t)get_le32(p + 4);
-    for (int k = 0; k < 4; k++) {
-        e->halfway[k] = get_double(p + 8 + 8 * k);
-        e->final[k] = get_double(p + 40 + 8 * k);
-    }
-}
-
 /* Append the run of the current row of SQL_STALE_RUNS as one entry. */
 static int append_run(byte_buf *b, sqlite3_stmt *st)
 {
-    if (b->len + NB_QC_ENTRY_SIZE > b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 16 * NB_QC_ENTRY_SIZE;
+    if (b->len + NB_QC_ENTRY_MAX > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16 * NB_QC_ENTRY_MAX;
         unsigned char *p = realloc(b->p, cap);
         if (!p)
             return nb_seterr(NB_ENOMEM, "out of memory");
         b->p = p;
         b->cap = cap;
     }
-    unsigned char *p = b->p + b->len;
-    put_le32(p, (uint32_t)sqlite3_column_int(st, 4));
-    put_le32(p + 4, (uint32_t)sqlite3_column_int(st, 5));
+    double v[8];
     for (int k = 0; k < 8; k++)
-        put_double(p + 8 + 8 * k, sqlite3_column_type(st, 7 + k) == SQLITE_NULL
-                                      ? NAN
-                                      : sqlite3_column_double(st, 7 + k));
-    b->len += NB_QC_ENTRY_SIZE;
+        v[k] = sqlite3_column_type(st, 7 + k) == SQLITE_NULL ? NAN
+                                                             : sqlite3_column_double(st, 7 + k);
+    b->len += nb_qc_entry_put(b->p + b->len, sqlite3_column_int(st, 4),
+                              sqlite3_column_int(st, 5), v);
     return NB_OK;
 }
 
@@ -141,24 +85,37 @@ typedef struct module_row {
     uint64_t canon;
     char hash[33];
     int no_row; /* the module is gone (or its spec is not one of ours): no row */
-    char adjacency[NB_MAX_VERTICES * NB_MAX_VERTICES + 1];
-    char operations[NB_MAX_VERTICES * (NB_OP_NAME_MAX + 1) + 1];
+    uint64_t spec; /* the stored spec, packed */
     int has_params;
     int64_t params;
     byte_buf runs;
 } module_row;
 
-/* The canonical code of a stored spec whose hash is the stored one; 0 when
- * it is not (outside the search space, or written with a wrong hash by
- * another program): such a module gets no row. */
-static uint64_t checked_canon(const char *adj, const char *ops, const char *hash)
+static int same_spec(const nb_spec *a, const nb_spec *b)
 {
-    nb_spec spec, pruned;
+    int n = a->num_vertices;
+    if (n != b->num_vertices)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(a->ops[i], b->ops[i]) || memcmp(a->matrix[i], b->matrix[i], (size_t)n))
+            return 0;
+    }
+    return 1;
+}
+
+/* The canonical code and the packed form of a stored spec whose hash is
+ * the stored one; 0 when it is not (outside the search space, or written
+ * with a wrong hash by another program): such a module gets no row. The
+ * packed form must give back the stored text's spec exactly. */
+static uint64_t checked_canon(const char *adj, const char *ops, const char *hash, uint64_t *packed)
+{
+    nb_spec spec, pruned, back;
     char computed[NB_HASH_HEX + 1];
     uint64_t canon;
     if (!adj || !ops || !hash || nb_spec_parse(&spec, adj, ops) != NB_OK ||
         nb_spec_resolve(&spec, &pruned, computed) != NB_OK || strcmp(computed, hash) ||
-        nb_spec_canon(&pruned, &canon) != NB_OK)
+        nb_spec_canon(&pruned, &canon) != NB_OK || nb_qc_spec_pack(&spec, packed) != NB_OK ||
+        nb_qc_spec_unpack(*packed, &back) != NB_OK || !same_spec(&spec, &back))
         return 0;
     return canon;
 }
@@ -170,14 +127,11 @@ static int start_module(module_row *m, sqlite3_stmt *st)
     const char *adj = (const char *)sqlite3_column_text(st, 1);
     const char *ops = (const char *)sqlite3_column_text(st, 2);
     const char *hash = (const char *)sqlite3_column_text(st, 6);
-    m->canon = checked_canon(adj, ops, hash);
-    m->no_row = m->canon == 0 || strlen(adj) >= sizeof m->adjacency ||
-                strlen(ops) >= sizeof m->operations;
+    m->canon = checked_canon(adj, ops, hash, &m->spec);
+    m->no_row = m->canon == 0;
     if (m->no_row)
         return NB_OK;
     memcpy(m->hash, hash, sizeof m->hash);
-    strcpy(m->adjacency, adj);
-    strcpy(m->operations, ops);
     m->has_params = sqlite3_column_type(st, 3) != SQLITE_NULL;
     m->params = sqlite3_column_int64(st, 3);
     return NB_OK;
@@ -193,15 +147,14 @@ static int finish_module(nb_db *db, const module_row *m)
     if (rc)
         return rc;
     sqlite3_bind_int64(put, 1, m->id);
-    sqlite3_bind_text(put, 2, m->adjacency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(put, 3, m->operations, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(put, 2, (sqlite3_int64)m->spec);
     if (m->has_params)
-        sqlite3_bind_int64(put, 4, m->params);
+        sqlite3_bind_int64(put, 3, m->params);
     /* A zero-length blob, not NULL, for a module without runs. */
-    sqlite3_bind_blob(put, 5, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
+    sqlite3_bind_blob(put, 4, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
                       SQLITE_STATIC);
-    sqlite3_bind_int64(put, 6, (sqlite3_int64)m->canon);
-    sqlite3_bind_text(put, 7, m->hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(put, 5, (sqlite3_int64)m->canon);
+    sqlite3_bind_text(put, 6, m->hash, 32, SQLITE_STATIC);
     return nb_db_step_done(db, put, "writing the query cache");
 }
 

@@ -27,7 +27,7 @@ static const char V1_SCHEMA[] =
     "PRAGMA user_version = 1;"
     "INSERT INTO sources VALUES (1, 'tfrecord', 'old.tfrecord', NULL, 1, '2026-01-01T00:00:00Z', "
     "'0.0.1', NULL);"
-    "INSERT INTO modules VALUES (1, '00005c142e6f48ac74fdcf73e3439874', '0100', "
+    "INSERT INTO modules VALUES (1, '043721b9c7fe8c5fad811d47d83132ec', '0100', "
     "'input,output', 2, 1, 8555530);"
     "INSERT INTO runs VALUES (1, 1, 108, 0, NULL, 1);"
     "INSERT INTO evaluations VALUES (1, 0, 0.0, 0.0, NULL, NULL, NULL, NULL);"
@@ -107,6 +107,12 @@ static void test_migrates_to_current(void **state)
     assert_string_equal((const char *)sqlite3_column_text(st, 2), "tfrecord");
     sqlite3_reset(st);
 
+    /* version 3: the query cache row of the module was built */
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache_stale"), 0);
+    assert_int_equal(nb_test_count(db, "SELECT length(runs) FROM query_cache"
+                                       " WHERE hash = '043721b9c7fe8c5fad811d47d83132ec'"),
+                     40);
+
     /* the fingerprints were computed: the old run is found as the same run */
     nb_evaluation ev[3] = {
         {NB_EVAL_CURRENT_EPOCH | NB_EVAL_TRAINING_TIME, 0.0, 0.0, 0, 0, 0, NULL},
@@ -126,6 +132,7 @@ static void test_migrates_to_current(void **state)
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 1);
     sqlite3_reset(st);
+    assert_int_equal(nb_test_count(db, "SELECT length(runs) FROM query_cache"), 2 * 40);
     nb_db_close(fresh);
     nb_db_close(db);
 

@@ -113,11 +113,12 @@ static void test_rows_after_library_writes(void **state)
     const char *path = make_db("qc_rows.db");
     assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache"), FX_MODULES);
     assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache_stale"), 0);
-    /* 6 runs of the Inception-like module, 72 bytes each; none for FX_CHAIN. */
+    /* 6 runs of the Inception-like module, 40 bytes each (float32 values);
+     * none for FX_CHAIN. */
     assert_int_equal(count_sql(path, "SELECT length(q.runs) FROM query_cache q"
                                      " JOIN modules m ON m.id = q.module_id"
                                      " WHERE m.hash = '28cfc7874f6d200472e1a9dcd8650aa0'"),
-                     6 * 72);
+                     6 * 40);
     assert_int_equal(count_sql(path, "SELECT length(q.runs) FROM query_cache q"
                                      " JOIN modules m ON m.id = q.module_id"
                                      " WHERE m.hash = 'b49ac8c578b4561d79ac7087988f1c61'"),
@@ -148,7 +149,7 @@ static void test_other_writers(void **state)
                    " SELECT 1000, id, 108, 1, 1 FROM modules"
                    " WHERE hash = '043721b9c7fe8c5fad811d47d83132ec';"
                    "INSERT INTO evaluations (run_id, checkpoint, training_time, train_accuracy,"
-                   " validation_accuracy, test_accuracy) VALUES (1000, 2, 5.5, 0.25, 0.5, 0.75);"
+                   " validation_accuracy, test_accuracy) VALUES (1000, 2, 5.5, 0.25, 0.1, 0.75);"
                    "UPDATE evaluations SET test_accuracy = 0.125 WHERE checkpoint = 2 AND run_id ="
                    " (SELECT r.id FROM runs r JOIN modules m ON m.id = r.module_id"
                    "  WHERE m.hash = '00005c142e6f48ac74fdcf73e3439874' AND r.repeat = 2)");
@@ -159,7 +160,7 @@ static void test_other_writers(void **state)
     assert_int_equal(nb_bench_open(path, &bench), NB_OK);
     assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 0, 1, &r), NB_OK);
     assert_int_equal(r.num_repeats, 2);
-    assert_true(r.validation_accuracy == 0.5);
+    assert_true(r.validation_accuracy == 0.1);
     assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &r), NB_OK);
     assert_true(r.test_accuracy == 0.125);
     nb_bench_close(bench);
@@ -169,7 +170,13 @@ static void test_other_writers(void **state)
     nb_db_close(db);
     assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache"), FX_MODULES);
     assert_int_equal(count_sql(path, "SELECT count(*) FROM query_cache_stale"), 0);
+    /* 0.1 is no float32: that run's entry keeps float64 values (72 bytes) */
+    assert_int_equal(count_sql(path, "SELECT length(runs) FROM query_cache"
+                                     " WHERE hash = '043721b9c7fe8c5fad811d47d83132ec'"),
+                     3 * 40 + 40 + 72);
     assert_int_equal(nb_bench_open(path, &bench), NB_OK);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 0, 1, &r), NB_OK);
+    assert_true(r.validation_accuracy == 0.1);
     assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 108, 0, NB_REPEAT_MEAN, &r), NB_OK);
     assert_int_equal(r.num_repeats, 2);
     assert_int_equal(nb_query_hash(bench, fx_hash[FX_FIRST], 108, 0, 2, &r), NB_OK);
@@ -253,7 +260,7 @@ static void test_bulk_load(void **state)
     assert_int_equal(nb_test_count(db, "SELECT length(runs) FROM query_cache WHERE module_id = "
                                        "(SELECT id FROM modules WHERE"
                                        " hash = 'b49ac8c578b4561d79ac7087988f1c61')"),
-                     2 * 72);
+                     2 * 40);
     nb_db_close(db);
     nb_bench *bench;
     nb_query_result r;
@@ -271,7 +278,10 @@ static void test_damaged_row(void **state)
 {
     (void)state;
     const char *path = make_db("qc_damaged.db");
-    exec_sql(path, "UPDATE query_cache SET runs = x'0102030405'");
+    exec_sql(path, "UPDATE query_cache SET runs = x'0102030405' WHERE hash <> "
+                   "'043721b9c7fe8c5fad811d47d83132ec';"
+                   "UPDATE query_cache SET spec = 1 WHERE hash = "
+                   "'043721b9c7fe8c5fad811d47d83132ec'");
     nb_bench *bench;
     nb_query_result r;
     assert_int_equal(nb_bench_open(path, &bench), NB_OK);
@@ -279,6 +289,8 @@ static void test_damaged_row(void **state)
     assert_true(r.validation_accuracy == 0.9376001358032227);
     assert_int_equal(r.num_repeats, 3);
     assert_int_equal(nb_query_hash(bench, fx_hash[FX_CHAIN], 108, 0, 0, &r), NB_ENOTFOUND);
+    assert_int_equal(nb_query_hash(bench, fx_hash[FX_TWO], 4, 0, 2, &r), NB_OK);
+    assert_string_equal(r.module.ops[1], "output");
     nb_bench_close(bench);
 }
 
@@ -351,9 +363,57 @@ static void test_spec_queries(void **state)
     }
 }
 
+/* The row encodings: specs of the space round-trip through 35 bits; runs
+ * take 40 bytes when their values are float32, 72 otherwise, and a cut
+ * blob is refused. */
+static void test_codec(void **state)
+{
+    (void)state;
+    for (int m = 0; m < FX_MODULES; m++) {
+        nb_spec spec, back;
+        uint64_t code;
+        assert_int_equal(nb_spec_parse(&spec, fx_adjacency[m], fx_ops[m]), NB_OK);
+        assert_int_equal(nb_qc_spec_pack(&spec, &code), NB_OK);
+        assert_true(code >> 35 == 0);
+        assert_int_equal(nb_qc_spec_unpack(code, &back), NB_OK);
+        assert_int_equal(back.num_vertices, spec.num_vertices);
+        for (int v = 0; v < spec.num_vertices; v++) {
+            assert_string_equal(back.ops[v], spec.ops[v]);
+            assert_memory_equal(back.matrix[v], spec.matrix[v], NB_MAX_VERTICES);
+        }
+    }
+    nb_spec bad;
+    uint64_t code;
+    assert_int_equal(nb_spec_parse(&bad, "010001000", "input,conv5x5,output"), NB_OK);
+    assert_int_equal(nb_qc_spec_pack(&bad, &code), NB_EDOMAIN);
+    assert_int_equal(nb_qc_spec_unpack(0, &bad), NB_EDOMAIN);
+    assert_int_equal(nb_qc_spec_unpack((uint64_t)8 << 31, &bad), NB_EDOMAIN); /* 8 vertices */
+
+    unsigned char blob[2 * NB_QC_ENTRY_MAX];
+    const double narrow[8] = {1.5, 0.25, NAN, 0.75, 3.0, 0.5, 0.125, 1.0};
+    const double wide[8] = {1.5, 0.25, NAN, 0.75, 3.0, 0.1, 0.125, 1.0};
+    size_t len = nb_qc_entry_put(blob, 108, 2, narrow);
+    assert_int_equal(len, 40);
+    len += nb_qc_entry_put(blob + len, 108, 3, wide);
+    assert_int_equal(len, 112);
+    size_t pos = 0;
+    nb_qc_entry e;
+    assert_int_equal(nb_qc_entry_next(blob, len, &pos, &e, 1), 1);
+    assert_int_equal(e.epochs, 108);
+    assert_int_equal(e.repeat, 2);
+    assert_true(isnan(e.halfway[2]) && e.halfway[3] == 0.75 && e.final[2] == 0.125);
+    assert_int_equal(nb_qc_entry_next(blob, len, &pos, &e, 1), 1);
+    assert_int_equal(e.repeat, 3);
+    assert_true(e.final[1] == 0.1);
+    assert_int_equal(nb_qc_entry_next(blob, len, &pos, &e, 1), 0);
+    pos = 40;
+    assert_int_equal(nb_qc_entry_next(blob, len - 1, &pos, &e, 1), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codec),
         cmocka_unit_test(test_rows_after_library_writes),
         cmocka_unit_test(test_rows_answer_as_the_tables),
         cmocka_unit_test(test_other_writers),

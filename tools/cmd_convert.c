@@ -1,5 +1,7 @@
 /* nasbench convert: dataset TFRecord files into a SQLite database. */
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -128,13 +130,17 @@ int cmd_convert(int argc, char **argv)
     if (argc - optind < 2)
         return cli_usage("convert", "needs a database and at least one file");
     /* A file that cannot be read at all fails before the database is
-     * created or touched: no empty database left behind by a typo. */
+     * created or touched: no empty database left behind by a typo. Checked
+     * without opening it: opening and closing a pipe would lose what its
+     * writer sends meanwhile. */
     for (int i = optind + 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (!f)
+        struct stat sb;
+        int err = stat(argv[i], &sb) ? errno : S_ISDIR(sb.st_mode) ? EISDIR
+                                               : access(argv[i], R_OK) ? errno
+                                                                       : 0;
+        if (err)
             return cli_fail("convert", nb_seterr(NB_EIO, "%s: cannot open: %s", argv[i],
-                                                 strerror(errno)));
-        fclose(f);
+                                                 strerror(err)));
     }
     if (cli_stderr_is_tty())
         opt.progress = show_progress;

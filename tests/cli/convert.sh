@@ -135,7 +135,7 @@ interrupt_with() {
     "$NB" convert d.db in.fifo >/dev/null 2>err &
     local pid=$!
     for _ in $(seq 100); do [ -e d.db-journal ] && break; sleep 0.05; done
-    [ -e d.db-journal ] || fail "the conversion did not start writing"
+    [ -e d.db-journal ] || fail "SIG$sig: the conversion did not start writing ($(cat err))"
     sleep 0.3
     kill -"$sig" $pid
     set +e
