@@ -38,54 +38,50 @@ CREATE TABLE IF NOT EXISTS query_cache (
 );
 
 -- Modules whose query_cache row is missing or out of date. The triggers below
--- delete the row at once (readers then use the normalized tables) and list
--- the module here; the library rebuilds the listed rows before each commit
--- of its own, and when a database is opened read-write. So a row written by
--- any program, the sqlite3 shell included, never serves outdated values.
+-- list a module here when anything its row holds changes, and listing it
+-- deletes its row at once (readers then use the normalized tables); the
+-- library rebuilds the listed rows before each commit of its own, and when a
+-- database is opened read-write. So a row written by any program, the
+-- sqlite3 shell included, never serves outdated values.
 CREATE TABLE IF NOT EXISTS query_cache_stale (
   module_id INTEGER PRIMARY KEY
 );
 
+DROP TRIGGER IF EXISTS query_cache_listed;
+CREATE TRIGGER query_cache_listed AFTER INSERT ON query_cache_stale BEGIN
+  DELETE FROM query_cache WHERE module_id = NEW.module_id;
+END;
+
 DROP TRIGGER IF EXISTS query_cache_run_insert;
 CREATE TRIGGER query_cache_run_insert AFTER INSERT ON runs BEGIN
-  DELETE FROM query_cache WHERE module_id = NEW.module_id;
   INSERT OR IGNORE INTO query_cache_stale VALUES (NEW.module_id);
 END;
 
 DROP TRIGGER IF EXISTS query_cache_run_update;
 CREATE TRIGGER query_cache_run_update AFTER UPDATE OF id, module_id, epochs, repeat ON runs BEGIN
-  DELETE FROM query_cache WHERE module_id IN (OLD.module_id, NEW.module_id);
   INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.module_id), (NEW.module_id);
 END;
 
 DROP TRIGGER IF EXISTS query_cache_run_delete;
 CREATE TRIGGER query_cache_run_delete AFTER DELETE ON runs BEGIN
-  DELETE FROM query_cache WHERE module_id = OLD.module_id;
   INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.module_id);
 END;
 
 -- The library inserts a run before its evaluations, so the run's trigger
--- has already listed the module: skip the work then (a bulk load inserts
--- three evaluations per run).
+-- has already listed the module (INSERT OR IGNORE then costs one probe).
 DROP TRIGGER IF EXISTS query_cache_evaluation_insert;
-CREATE TRIGGER query_cache_evaluation_insert AFTER INSERT ON evaluations
-WHEN NOT EXISTS (SELECT 1 FROM query_cache_stale
-                 WHERE module_id = (SELECT module_id FROM runs WHERE id = NEW.run_id)) BEGIN
-  DELETE FROM query_cache WHERE module_id = (SELECT module_id FROM runs WHERE id = NEW.run_id);
+CREATE TRIGGER query_cache_evaluation_insert AFTER INSERT ON evaluations BEGIN
   INSERT OR IGNORE INTO query_cache_stale SELECT module_id FROM runs WHERE id = NEW.run_id;
 END;
 
 DROP TRIGGER IF EXISTS query_cache_evaluation_update;
 CREATE TRIGGER query_cache_evaluation_update AFTER UPDATE ON evaluations BEGIN
-  DELETE FROM query_cache
-   WHERE module_id IN (SELECT module_id FROM runs WHERE id IN (OLD.run_id, NEW.run_id));
   INSERT OR IGNORE INTO query_cache_stale
    SELECT module_id FROM runs WHERE id IN (OLD.run_id, NEW.run_id);
 END;
 
 DROP TRIGGER IF EXISTS query_cache_evaluation_delete;
 CREATE TRIGGER query_cache_evaluation_delete AFTER DELETE ON evaluations BEGIN
-  DELETE FROM query_cache WHERE module_id = (SELECT module_id FROM runs WHERE id = OLD.run_id);
   INSERT OR IGNORE INTO query_cache_stale SELECT module_id FROM runs WHERE id = OLD.run_id;
 END;
 
@@ -99,12 +95,10 @@ END;
 DROP TRIGGER IF EXISTS query_cache_module_update;
 CREATE TRIGGER query_cache_module_update
 AFTER UPDATE OF id, hash, adjacency, operations, trainable_parameters ON modules BEGIN
-  DELETE FROM query_cache WHERE module_id IN (OLD.id, NEW.id);
   INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.id), (NEW.id);
 END;
 
 DROP TRIGGER IF EXISTS query_cache_module_delete;
 CREATE TRIGGER query_cache_module_delete AFTER DELETE ON modules BEGIN
-  DELETE FROM query_cache WHERE module_id = OLD.id;
   INSERT OR IGNORE INTO query_cache_stale VALUES (OLD.id);
 END;

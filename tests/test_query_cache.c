@@ -244,7 +244,7 @@ static void test_bulk_load(void **state)
     const char *triggers = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
                            " AND name LIKE 'query_cache_%'";
     int64_t n_triggers = nb_test_count(db, triggers);
-    assert_int_equal(n_triggers, 9);
+    assert_int_equal(n_triggers, 10);
     int64_t module_id = nb_test_count(db, "SELECT id FROM modules"
                                           " WHERE hash = 'b49ac8c578b4561d79ac7087988f1c61'");
     assert_int_equal(nb_db_bulk(db, 1), NB_OK);
