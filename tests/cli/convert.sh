@@ -88,6 +88,35 @@ before=$(digest a.db)
 grep -q "already converted (source 1, same SHA-256), nothing added" err || fail "says so: $(cat err)"
 [ "$(digest a.db)" = "$before" ] || fail "idempotent conversion changed the database"
 
+# --- an older schema: refused read-only, brought forward by info --migrate -
+cp a.db old.db
+python3 - old.db <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for (name,) in c.execute("SELECT name FROM sqlite_schema WHERE type = 'trigger'").fetchall():
+    c.execute("DROP TRIGGER %s" % name)
+c.executescript("DROP TABLE query_cache; DROP TABLE query_cache_stale; PRAGMA user_version = 2")
+c.close()
+PY
+set +e
+"$NB" query old.db --matrix 0100 --ops input,output >out 2>err; rc=$?
+set -e
+[ $rc -eq 9 ] || fail "query of a version-2 database: exit $rc, want 9"
+grep -q "schema version 2 is older than 3; open it read-write once to migrate it" err \
+    || fail "version message: $(cat err)"
+"$NB" info --migrate old.db >info || fail "info --migrate"
+python3 - old.db info <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+assert json.load(open(sys.argv[2]))["schema_version"] == 3
+assert c.execute("SELECT count(*) FROM query_cache").fetchone()[0] == 1000
+assert c.execute("SELECT count(*) FROM query_cache_stale").fetchone()[0] == 0
+PY
+H=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT hash FROM modules ORDER BY id LIMIT 1").fetchone()[0])' old.db)
+"$NB" query old.db --hash "$H" >out || fail "query after migrate"
+adj=$(field out module_adjacency)
+[ "${adj:0:2}" = "[[" ] || fail "query after migrate: $(cat out)"
+
 # --- incremental: 108 only, then the full file ----------------------------
 "$NB" convert b.db only108.tfrecord.zst >/dev/null
 "$NB" convert b.db full.tfrecord >out
