@@ -268,12 +268,12 @@ int nb_db_stmt(nb_db *db, const char *sql, sqlite3_stmt **stmt)
 static const char SQL_DROP_INSERT_TRIGGERS[] = "DROP TRIGGER IF EXISTS query_cache_run_insert;"
                                                "DROP TRIGGER IF EXISTS query_cache_evaluation_insert";
 
-int nb_db_begin(nb_db *db)
+static int begin(nb_db *db, int many_runs)
 {
     nb_db_write_cache_reset(db);
     int rc = nb_db_exec(db, "BEGIN IMMEDIATE", "starting a transaction");
     db->bulk_first_run = 0;
-    if (!rc && db->bulk) {
+    if (!rc && many_runs) {
         rc = query_int(db, "SELECT coalesce(max(id), 0) + 1 FROM runs", &db->bulk_first_run);
         if (!rc)
             rc = nb_db_exec(db, SQL_DROP_INSERT_TRIGGERS, "starting a bulk load");
@@ -281,6 +281,16 @@ int nb_db_begin(nb_db *db)
             nb_db_rollback(db);
     }
     return rc;
+}
+
+int nb_db_begin(nb_db *db)
+{
+    return begin(db, db->bulk);
+}
+
+int nb_db_begin_batch(nb_db *db)
+{
+    return begin(db, 1);
 }
 
 /* What the dropped insert triggers would have done, and the triggers back. */

@@ -8,6 +8,7 @@
 
 #include "nasbench/error.h"
 #include "nasbench/merge.h"
+#include "nb_db_internal.h"
 
 #define MAX_EVALS 16
 
@@ -333,7 +334,7 @@ static int merge_input(nb_db *out, const char *path, nb_merge_stats *total)
 int nb_merge(nb_db *out, const char *const *inputs, int n, nb_merge_stats *stats)
 {
     nb_merge_stats total = {0};
-    int rc = nb_db_begin(out);
+    int rc = nb_db_begin_batch(out);
     if (rc != NB_OK)
         return rc;
     for (int i = 0; i < n && rc == NB_OK; i++)

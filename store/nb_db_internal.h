@@ -30,10 +30,11 @@ struct nb_db {
     sqlite3 *conn;
     int readonly;
     int bulk;                        /* nb_db_bulk() is on */
-    /* In a bulk transaction: the first run id it may add. Its per-row
-     * query cache triggers are dropped meanwhile (a bulk load inserts
-     * millions of rows) and the commit lists the modules of the new runs
-     * itself, then recreates them; a rollback restores them. */
+    /* In a bulk or batch transaction (nb_db_begin_batch): the first run id
+     * it may add. Its per-row query cache insert triggers are dropped
+     * meanwhile (firing them for millions of rows cost 10x the inserts) and
+     * the commit lists the modules of the new runs itself, then recreates
+     * them; a rollback restores them. */
     int64_t bulk_first_run;
     nb_db_cached *stmts[NB_DB_STMT_BUCKETS];
     /* Direct-mapped by the caller's pointer: hot loops pass the same string
@@ -89,6 +90,12 @@ int64_t nb_db_run_fingerprint(const nb_run *run);
 /* Executes a statement with no result rows and no parameters; NB_EDB with
  * the SQLite message prefixed by `what` on failure. */
 int nb_db_exec(nb_db *db, const char *sql, const char *what);
+
+/* nb_db_begin for a transaction that adds many runs (merge): the query
+ * cache is kept up to date as in a bulk load, by the modules of the runs it
+ * added, not row by row, without the bulk pragmas. Only for writers that add
+ * evaluations to the runs they add, never to runs already stored. */
+int nb_db_begin_batch(nb_db *db);
 
 /* Forget the per-transaction caches of the write path (db_write.c). */
 void nb_db_write_cache_reset(nb_db *db);

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "nasbench/merge.h"
 #include "nb_query_cache.h"
 #include "test_query_fixture.h"
 
@@ -272,6 +273,38 @@ static void test_bulk_load(void **state)
     nb_bench_close(bench);
 }
 
+/* A merge (a batch transaction: insert triggers dropped like a bulk load,
+ * without its pragmas) rebuilds the rows of every module it adds runs to,
+ * here modules the output already has, without their runs; a failed merge
+ * leaves the triggers and rows as they were. */
+static void test_merge(void **state)
+{
+    (void)state;
+    char src[4096], dst[4096];
+    snprintf(src, sizeof src, "%s", make_db("qc_merge_in.db"));
+    snprintf(dst, sizeof dst, "%s", make_db("qc_merge_out.db"));
+    exec_sql(dst, "DELETE FROM evaluations; DELETE FROM runs");
+    nb_db *db;
+    assert_int_equal(nb_db_open(dst, NB_OPEN_READWRITE, &db), NB_OK);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache"), FX_MODULES);
+    assert_int_equal(nb_test_count(db, "SELECT sum(length(runs)) FROM query_cache"), 0);
+    const char *triggers = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                           " AND name LIKE 'query_cache_%'";
+    const char *good[] = {src}, *bad[] = {src, nb_test_tmp("qc_missing.db")};
+    assert_int_not_equal(nb_merge(db, bad, 2, NULL), NB_OK);
+    assert_int_equal(nb_test_count(db, triggers), 10);
+    assert_int_equal(nb_test_count(db, "SELECT sum(length(runs)) FROM query_cache"), 0);
+    nb_merge_stats st;
+    assert_int_equal(nb_merge(db, good, 1, &st), NB_OK);
+    assert_int_equal(st.modules_added, 0);
+    assert_true(st.runs_added > 0);
+    assert_int_equal(nb_test_count(db, triggers), 10);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache"), FX_MODULES);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache_stale"), 0);
+    nb_db_close(db);
+    assert_same_answers(src, dst);
+}
+
 /* A damaged row (a blob that is not a whole number of entries) is not
  * trusted: the tables answer. */
 static void test_damaged_row(void **state)
@@ -419,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_other_writers),
         cmocka_unit_test(test_library_transactions),
         cmocka_unit_test(test_bulk_load),
+        cmocka_unit_test(test_merge),
         cmocka_unit_test(test_damaged_row),
         cmocka_unit_test(test_wrong_hash_gets_no_row),
         cmocka_unit_test(test_spec_queries),
