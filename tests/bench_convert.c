@@ -29,6 +29,7 @@
 #include "nasbench/error.h"
 #include "nb_convert.h"
 #include "nb_synth.h"
+#include "nb_bench.h"
 
 static double now(void)
 {
@@ -190,6 +191,12 @@ static int run(const char *dir, int64_t modules, int full, int keep)
 
 int main(int argc, char **argv)
 {
+    nb_bench_help(argc, argv,
+                  "usage: bench_convert [--dir DIR] [--modules N] [--only108] [--keep]\n"
+                  "  Writes synthetic dataset files (108-only, then full size) in DIR (default /tmp),\n"
+                  "  converts each in a child process, prints time, records/s, peak RSS, size ratio.\n"
+                  "  --modules N  the first N modules only; --only108 skip the full file;\n"
+                  "  --keep keep the files and databases\n");
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
                                              {"modules", required_argument, NULL, 'm'},
                                              {"only108", no_argument, NULL, 'o'},

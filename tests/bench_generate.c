@@ -12,6 +12,7 @@
 #include "nasbench/enumerate.h"
 #include "nasbench/error.h"
 #include "nb_hash.h"
+#include "nb_bench.h"
 
 static double now(clockid_t clock)
 {
@@ -39,6 +40,10 @@ static int on_stats(void *ctx, const nb_enum_vertex_stats *s)
 
 int main(int argc, char **argv)
 {
+    nb_bench_help(argc, argv,
+                  "usage: bench_generate [--verify] [--hash-every-graph]\n"
+                  "  Enumerates the whole search space with one thread and with all CPUs.\n"
+                  "  NB_HASH_SIMD=scalar|avx2|avx512 picks the MD5 implementation.\n");
     static const char *const names[] = {"scalar", "avx2", "avx512"};
     int verify = 0, every = 0;
     for (int i = 1; i < argc; i++) {

@@ -13,6 +13,7 @@
 #include "nasbench/error.h"
 #include "nasbench/spec.h"
 #include "nb_hash.h"
+#include "nb_bench.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -69,6 +70,10 @@ static void report(const char *what, long count, double cpu, double wall)
 
 int main(int argc, char **argv)
 {
+    nb_bench_help(argc, argv,
+                  "usage: bench_hash [SPECS]\n"
+                  "  Module-hash throughput per core on SPECS random 7-vertex specs (default\n"
+                  "  100000), scalar and multi-buffer, digests checked against the scalar ones.\n");
     long count = argc > 1 ? atol(argv[1]) : 100000;
     if (count < 1)
         return 2;

@@ -20,6 +20,7 @@
 #include "nb_net.h"
 #include "nb_net_internal.h"
 #include "nb_train.h"
+#include "nb_bench.h"
 
 static const char *cells[][3] = {
     {"inception",
@@ -107,6 +108,10 @@ static void bench_conv_paths(int threads)
 
 int main(int argc, char **argv)
 {
+    nb_bench_help(argc, argv,
+                  "usage: bench_net [--config full|reduced] [--cell inception|00005c14]\n"
+                  "                 [--steps N] [--threads T] [--batch B] [--conv-paths]\n"
+                  "  Training-step and inference images/s, convolution GFLOP/s, per-layer profile.\n");
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"cell", required_argument, NULL, 'C'},
         {"steps", required_argument, NULL, 's'},  {"threads", required_argument, NULL, 't'},

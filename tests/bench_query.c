@@ -18,6 +18,7 @@
 
 #include "nasbench/error.h"
 #include "nasbench/query.h"
+#include "nb_bench.h"
 
 /* Process CPU time: the API is single-threaded, and on a shared machine
  * wall time mostly measures the other processes. The batch through the
@@ -69,6 +70,10 @@ static int die(const char *what)
 
 int main(int argc, char **argv)
 {
+    nb_bench_help(argc, argv,
+                  "usage: bench_query DB [--nasbench PATH] [--queries N]\n"
+                  "  In-process query(spec) and query-by-hash microseconds per call, the full-scan\n"
+                  "  aggregate in seconds, and with --nasbench the --jsonl batch in queries/s.\n");
     const char *db = NULL, *cli = NULL;
     int queries = 200000;
     for (int i = 1; i < argc; i++) {

@@ -15,6 +15,7 @@
 #include "nasbench/train.h"
 #include "nb_net.h"
 #include "nb_train.h"
+#include "nb_bench.h"
 
 static double now(void)
 {
@@ -206,6 +207,10 @@ static void bench_runs(const char *dir, int threads)
 
 int main(int argc, char **argv)
 {
+    nb_bench_help(argc, argv,
+                  "usage: bench_trainer [THREADS]\n"
+                  "  Input pipeline, RMSProp update, checkpoint and whole reduced training runs\n"
+                  "  on synthetic CIFAR-10 files; THREADS default 0 = all cores.\n");
     int threads = argc > 1 ? atoi(argv[1]) : 0;
     char dir[] = "/tmp/nbbench.XXXXXX";
     if (!mkdtemp(dir))

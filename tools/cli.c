@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 int cli_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO);
+}
+
+int cli_bad_option(const char *cmd, char **argv)
+{
+    /* getopt_long has moved optind past the offending argument; a short
+     * option names itself in optopt. */
+    if (optopt && optopt < 128 && optind > 0 && argv[optind - 1][0] == '-' &&
+        argv[optind - 1][1] != '-')
+        return cli_usage(cmd, "unknown option or missing value: '-%c'", optopt);
+    return cli_usage(cmd, "unknown option or missing value: '%s'",
+                     optind > 0 ? argv[optind - 1] : "?");
 }
 
 int cli_parse_int(const char *cmd, const char *opt, const char *text, long long *value)

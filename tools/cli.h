@@ -16,6 +16,11 @@ int cli_fail(const char *cmd, int code);
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* After getopt_long returned '?' (opterr is 0: getopt prints nothing):
+ * "nasbench CMD: unknown option or missing value: '<the argument>'" and a
+ * hint to --help, as one line; returns NB_EUSAGE. */
+int cli_bad_option(const char *cmd, char **argv);
+
 /* Nonzero when stderr is a terminal (progress output goes there only then). */
 int cli_stderr_is_tty(void);
 

@@ -125,7 +125,7 @@ int cmd_convert(int argc, char **argv)
         if (c == 's')
             opt.skip_corrupt = 1;
         else
-            return cli_usage("convert", "unknown option");
+            return cli_bad_option("convert", argv);
     }
     if (argc - optind < 2)
         return cli_usage("convert", "needs a database and at least one file");

@@ -86,7 +86,7 @@ int cmd_export(int argc, char **argv)
             opt.source_id = v;
             break;
         default:
-            return cli_usage("export", "unknown option");
+            return cli_bad_option("export", argv);
         }
     }
     if (argc - optind != 2)

@@ -185,7 +185,7 @@ int cmd_generate(int argc, char **argv)
         case 'd': db_path = optarg; break;
         case 'a': opt.hash_every_graph = 1; break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("generate", "unknown option");
+        default: return cli_bad_option("generate", argv);
         }
     }
     if (optind < argc)

@@ -268,7 +268,7 @@ int cmd_hash(int argc, char **argv)
         case 'j': jsonl = 1; break;
         case 't': trace = 1; break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("hash", "unknown option");
+        default: return cli_bad_option("hash", argv);
         }
     }
     if (optind < argc)

@@ -41,7 +41,7 @@ int cmd_info(int argc, char **argv)
             migrate = 1;
             continue;
         }
-        return cli_usage("info", "unknown option");
+        return cli_bad_option("info", argv);
     }
     if (argc - optind != 1)
         return cli_usage("info", "needs one database");

@@ -35,7 +35,7 @@ int cmd_merge(int argc, char **argv)
             usage(stdout);
             return NB_OK;
         }
-        return cli_usage("merge", "unknown option");
+        return cli_bad_option("merge", argv);
     }
     if (argc - optind < 2)
         return cli_usage("merge", "want OUT and at least one IN");

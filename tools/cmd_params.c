@@ -132,7 +132,7 @@ int cmd_params(int argc, char **argv)
         case 'S': rc = shape_option("--stacks", optarg, &shape.num_stacks); break;
         case 'M': rc = shape_option("--modules", optarg, &shape.modules_per_stack); break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("params", "unknown option");
+        default: return cli_bad_option("params", argv);
         }
         if (rc)
             return rc;

@@ -114,7 +114,7 @@ int cmd_query(int argc, char **argv)
             explicit_repeat = 1;
             break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("query", "unknown option");
+        default: return cli_bad_option("query", argv);
         }
     }
     if (optind != argc - 1)

@@ -69,7 +69,7 @@ int cmd_stats(int argc, char **argv)
         case 'H': hash = optarg; break;
         case 'j': jsonl = 1; break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("stats", "unknown option");
+        default: return cli_bad_option("stats", argv);
         }
     }
     if (optind != argc - 1)

@@ -132,7 +132,7 @@ int cmd_synth(int argc, char **argv)
             o.max_vertices = v == 7 ? 0 : (int)v;
             break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("synth", "unknown option");
+        default: return cli_bad_option("synth", argv);
         }
     }
     if (optind + 1 != argc)

@@ -111,7 +111,7 @@ int cmd_top(int argc, char **argv)
                 q.filter.max_parameters = v;
             break;
         case 'h': usage(stdout); return NB_OK;
-        default: return cli_usage("top", "unknown option");
+        default: return cli_bad_option("top", argv);
         }
     }
     if (optind != argc - 1)

@@ -310,7 +310,7 @@ static int parse_args(args *a, int argc, char **argv, int *help)
             return NB_OK;
         }
         if (c == '?')
-            return cli_usage("train", "unknown option");
+            return cli_bad_option("train", argv);
         if ((rc = parse_option(a, c, optarg)) != NB_OK)
             return rc;
     }

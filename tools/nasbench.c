@@ -1,4 +1,5 @@
 /* nasbench: the command line. Dispatches to one function per command. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    opterr = 0; /* commands report a bad option themselves, in one line */
     if (argc < 2) {
         usage(stderr);
         return NB_EUSAGE;
