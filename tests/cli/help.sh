@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every program answers --help: each command `nasbench --help` lists prints
-# its usage on stdout and exits 0, an unknown option exits 2 with a
-# one-line message on stderr naming it; every benchmark program prints its usage and exits 0 instead
-# of taking --help for a path or a number.
+# its usage on stdout and exits 0, an unknown option exits 2 with a one-line
+# message on stderr naming it; every benchmark program prints its usage and
+# exits 0 instead of taking --help for a path or a number.
 # usage: help.sh NASBENCH SOURCE_DIR SHARED_DIR BUILD_DIR
 set -euo pipefail
 NB=$1
