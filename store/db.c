@@ -106,7 +106,7 @@ static int check_schema(nb_db *db, const char *path, int flags)
         if (flags == NB_OPEN_READONLY)
             return nb_seterr(NB_EDB,
                              "%s: schema version %lld is older than %d; open it read-write "
-                             "once to migrate it",
+                             "once to migrate it ('nasbench info --migrate')",
                              path, (long long)version, NB_DB_SCHEMA_VERSION);
         rc = nb_db_migrate(db, (int)version);
         if (rc)

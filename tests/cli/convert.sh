@@ -102,7 +102,7 @@ set +e
 "$NB" query old.db --matrix 0100 --ops input,output >out 2>err; rc=$?
 set -e
 [ $rc -eq 9 ] || fail "query of a version-2 database: exit $rc, want 9"
-grep -q "schema version 2 is older than 3; open it read-write once to migrate it" err \
+grep -q "schema version 2 is older than 3; open it read-write once to migrate it ('nasbench info --migrate')" err \
     || fail "version message: $(cat err)"
 "$NB" info --migrate old.db >info || fail "info --migrate"
 python3 - old.db info <<'PY'
