@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end: install what is missing, build, write the bundled
 # SYNTHETIC sample in the original TFRecord format, convert it into SQLite,
-# query it and print the results. Works on a fresh Debian 12 machine.
+# query it and print the results; then the same with the real published runs
+# of ../shared/realdata when present. Works on a fresh Debian 12 machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
@@ -33,3 +34,18 @@ step "the same question in plain SQL, through the module_stats view" \
 printf '\nThe accuracies and times above are SYNTHETIC (nasbench synth); the modules,\n' >&2
 printf 'hashes and parameter counts are real. Convert nasbench_only108.tfrecord or\n' >&2
 printf 'nasbench_full.tfrecord the same way for the real dataset (see README).\n' >&2
+
+# Real numbers: the 105 published runs of ../shared/realdata, when that folder
+# is beside the checkout (it is not part of the repository).
+real=../shared/realdata/nb101_real_sample.tfrecord
+[ -f "$real" ] || exit 0
+rm -f "$out/real.db"
+step "REAL numbers: convert the 105 published runs of $real" \
+    $nb convert "$out/real.db" "$real"
+step "query the README's Inception-like cell (given in another vertex order: same module)" \
+    $nb query "$out/real.db" \
+    --matrix '[[0,1,1,1,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,1,0,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]]' \
+    --ops input,conv1x1-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,maxpool3x3,output \
+    --epochs 108 --seed 0
+step "the 3 best of its 32 modules by mean final test accuracy at 108 epochs" \
+    $nb top "$out/real.db" --by final_test_accuracy --epochs 108 -n 3 --mean
