@@ -4,6 +4,7 @@
  * query_cache_codec.c).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,18 +79,31 @@ static int append_run(byte_buf *b, sqlite3_stmt *st)
     return NB_OK;
 }
 
-/* The fixed columns of the module being built, copied from its first row
- * (the statement's own values change with every step). */
+/* Modules are read in chunks: while the main thread reads the next chunk
+ * and stages the last one (SQLite), a worker computes the canonical codes
+ * of this one (parse, prune, hash, code: about half the work, and no
+ * SQLite). */
+#define CHUNK_MODULES 4096
+#define TEXT_MAX 512 /* a longer stored text is no spec of the space: no row */
+
+/* A module's fixed columns, copied from its first row (the statement's own
+ * values change with every step), and where its runs are in the chunk. */
 typedef struct module_row {
     int64_t id;
-    uint64_t canon;
-    char hash[33];
-    int no_row; /* the module is gone (or its spec is not one of ours): no row */
-    uint64_t spec; /* the stored spec, packed */
+    uint64_t canon; /* 0: no row (the module is gone, or its spec is not one of ours) */
+    uint64_t spec;  /* the stored spec, packed */
+    int texts_ok;
     int has_params;
     int64_t params;
-    byte_buf runs;
+    size_t runs_at, runs_len;
+    char adj[TEXT_MAX], ops[TEXT_MAX], hash[NB_HASH_HEX + 1];
 } module_row;
+
+typedef struct chunk {
+    module_row *m;
+    int n;
+    byte_buf runs;
+} chunk;
 
 static int same_spec(const nb_spec *a, const nb_spec *b)
 {
@@ -112,7 +126,7 @@ static uint64_t checked_canon(const char *adj, const char *ops, const char *hash
     nb_spec spec, pruned, back;
     char computed[NB_HASH_HEX + 1];
     uint64_t canon;
-    if (!adj || !ops || !hash || nb_spec_parse(&spec, adj, ops) != NB_OK ||
+    if (nb_spec_parse(&spec, adj, ops) != NB_OK ||
         nb_spec_resolve(&spec, &pruned, computed) != NB_OK || strcmp(computed, hash) ||
         nb_spec_canon(&pruned, &canon) != NB_OK || nb_qc_spec_pack(&spec, packed) != NB_OK ||
         nb_qc_spec_unpack(*packed, &back) != NB_OK || !same_spec(&spec, &back))
@@ -120,65 +134,118 @@ static uint64_t checked_canon(const char *adj, const char *ops, const char *hash
     return canon;
 }
 
-static int start_module(module_row *m, sqlite3_stmt *st)
+static void *check_chunk(void *arg)
+{
+    chunk *c = arg;
+    for (int i = 0; i < c->n; i++) {
+        module_row *m = &c->m[i];
+        m->canon = m->texts_ok ? checked_canon(m->adj, m->ops, m->hash, &m->spec) : 0;
+    }
+    return NULL;
+}
+
+static int copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+    if (!src || strlen((const char *)src) >= cap)
+        return 0;
+    strcpy(dst, (const char *)src);
+    return 1;
+}
+
+static void start_module(module_row *m, sqlite3_stmt *st, size_t runs_at)
 {
     m->id = sqlite3_column_int64(st, 0);
-    m->runs.len = 0;
-    const char *adj = (const char *)sqlite3_column_text(st, 1);
-    const char *ops = (const char *)sqlite3_column_text(st, 2);
-    const char *hash = (const char *)sqlite3_column_text(st, 6);
-    m->canon = checked_canon(adj, ops, hash, &m->spec);
-    m->no_row = m->canon == 0;
-    if (m->no_row)
-        return NB_OK;
-    memcpy(m->hash, hash, sizeof m->hash);
+    m->runs_at = runs_at;
+    m->runs_len = 0;
+    m->texts_ok = copy_text(m->adj, sizeof m->adj, sqlite3_column_text(st, 1)) &&
+                  copy_text(m->ops, sizeof m->ops, sqlite3_column_text(st, 2)) &&
+                  copy_text(m->hash, sizeof m->hash, sqlite3_column_text(st, 6));
     m->has_params = sqlite3_column_type(st, 3) != SQLITE_NULL;
     m->params = sqlite3_column_int64(st, 3);
+}
+
+/* Where a walk of SQL_STALE_RUNS is: whether the current row, already
+ * stepped to, starts the next chunk's first module, and whether it ended. */
+typedef struct walk {
+    sqlite3_stmt *st;
+    int pending, done;
+} walk;
+
+/* The next CHUNK_MODULES modules of the walk with their runs (fewer at the
+ * end; none once it is done). */
+static int read_chunk(nb_db *db, walk *w, chunk *c)
+{
+    c->n = 0;
+    c->runs.len = 0;
+    while (!w->done) {
+        if (!w->pending) {
+            int s = sqlite3_step(w->st);
+            w->done = s != SQLITE_ROW;
+            if (s == SQLITE_DONE)
+                break;
+            if (s != SQLITE_ROW)
+                return nb_seterr(NB_EDB, "reading the modules of the query cache: %s",
+                                 sqlite3_errmsg(nb_db_sqlite(db)));
+        }
+        w->pending = 0;
+        if (!c->n || sqlite3_column_int64(w->st, 0) != c->m[c->n - 1].id) {
+            if (c->n == CHUNK_MODULES) {
+                w->pending = 1;
+                break;
+            }
+            start_module(&c->m[c->n++], w->st, c->runs.len);
+        }
+        if (sqlite3_column_type(w->st, 4) != SQLITE_NULL) {
+            int rc = append_run(&c->runs, w->st);
+            if (rc)
+                return rc;
+            c->m[c->n - 1].runs_len = c->runs.len - c->m[c->n - 1].runs_at;
+        }
+    }
     return NB_OK;
 }
 
-/* Stage the row of a module (none for a module that gets no row). */
-static int finish_module(nb_db *db, const module_row *m)
+/* Stage the rows of a checked chunk (none for a module without a code). */
+static int stage_chunk(nb_db *db, const chunk *c)
 {
-    if (m->no_row)
-        return NB_OK;
     sqlite3_stmt *put;
     int rc = nb_db_stmt(db, SQL_STAGE_PUT, &put);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(put, 1, m->id);
-    sqlite3_bind_int64(put, 2, (sqlite3_int64)m->spec);
-    if (m->has_params)
-        sqlite3_bind_int64(put, 3, m->params);
-    /* A zero-length blob, not NULL, for a module without runs. */
-    sqlite3_bind_blob(put, 4, m->runs.len ? (const void *)m->runs.p : "", (int)m->runs.len,
-                      SQLITE_STATIC);
-    sqlite3_bind_int64(put, 5, (sqlite3_int64)m->canon);
-    sqlite3_bind_text(put, 6, m->hash, 32, SQLITE_STATIC);
-    return nb_db_step_done(db, put, "writing the query cache");
+    for (int i = 0; !rc && i < c->n; i++) {
+        const module_row *m = &c->m[i];
+        if (!m->canon)
+            continue;
+        sqlite3_bind_int64(put, 1, m->id);
+        sqlite3_bind_int64(put, 2, (sqlite3_int64)m->spec);
+        if (m->has_params)
+            sqlite3_bind_int64(put, 3, m->params);
+        else
+            sqlite3_bind_null(put, 3);
+        /* A zero-length blob, not NULL, for a module without runs. */
+        sqlite3_bind_blob(put, 4, m->runs_len ? (const void *)(c->runs.p + m->runs_at) : "",
+                          (int)m->runs_len, SQLITE_STATIC);
+        sqlite3_bind_int64(put, 5, (sqlite3_int64)m->canon);
+        sqlite3_bind_text(put, 6, m->hash, NB_HASH_HEX, SQLITE_STATIC);
+        rc = nb_db_step_done(db, put, "writing the query cache");
+    }
+    return rc;
 }
 
-/* Walk SQL_STALE_RUNS, staging each module's row when the next starts. */
-static int rebuild_listed(nb_db *db, sqlite3_stmt *st, module_row *m)
+/* Walk SQL_STALE_RUNS chunk by chunk: read the next chunk while a worker
+ * checks this one, then stage this one. Without a thread, check in line. */
+static int rebuild_listed(nb_db *db, walk *w, chunk c[2])
 {
-    int rc = NB_OK, src, any = 0;
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        if (!any || id != m->id) {
-            if (any)
-                rc = finish_module(db, m);
-            if (!rc)
-                rc = start_module(m, st);
-            any = 1;
-        }
-        if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
-            rc = append_run(&m->runs, st);
+    int rc = read_chunk(db, w, &c[0]);
+    for (int k = 0; !rc && c[k].n; k ^= 1) {
+        pthread_t worker;
+        int threaded = pthread_create(&worker, NULL, check_chunk, &c[k]) == 0;
+        if (!threaded)
+            check_chunk(&c[k]);
+        rc = read_chunk(db, w, &c[k ^ 1]);
+        if (threaded)
+            pthread_join(worker, NULL);
+        if (!rc)
+            rc = stage_chunk(db, &c[k]);
     }
-    if (!rc && src != SQLITE_DONE)
-        rc = nb_seterr(NB_EDB, "reading the modules of the query cache: %s",
-                       sqlite3_errmsg(nb_db_sqlite(db)));
-    if (!rc && any)
-        rc = finish_module(db, m);
     return rc;
 }
 
@@ -196,14 +263,19 @@ int nb_db_query_cache_refresh(nb_db *db)
     if (!listed)
         return NB_OK; /* the common commit: nothing changed that a row holds */
     rc = nb_db_exec(db, SQL_STAGE_TABLE, "preparing the query cache");
+    walk w = {0};
     if (!rc)
-        rc = nb_db_stmt(db, SQL_STALE_RUNS, &st);
+        rc = nb_db_stmt(db, SQL_STALE_RUNS, &w.st);
     if (rc)
         return rc;
-    module_row m = {0};
-    rc = rebuild_listed(db, st, &m);
-    sqlite3_reset(st);
-    free(m.runs.p);
+    chunk c[2] = {{calloc(CHUNK_MODULES, sizeof(module_row)), 0, {0}},
+                  {calloc(CHUNK_MODULES, sizeof(module_row)), 0, {0}}};
+    rc = c[0].m && c[1].m ? rebuild_listed(db, &w, c) : nb_seterr(NB_ENOMEM, "out of memory");
+    sqlite3_reset(w.st);
+    for (int k = 0; k < 2; k++) {
+        free(c[k].m);
+        free(c[k].runs.p);
+    }
     if (!rc)
         rc = nb_db_exec(db, SQL_MOVE, "writing the query cache");
     return rc;

@@ -9,12 +9,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
 
 #include "nasbench/merge.h"
+#include "nb_convert.h"
 #include "nb_query_cache.h"
+#include "nb_synth.h"
 #include "test_query_fixture.h"
 
 static const char *make_db(const char *name)
@@ -305,6 +309,60 @@ static void test_merge(void **state)
     assert_same_answers(src, dst);
 }
 
+/* A conversion of more modules than the rebuild's chunks hold (4,096: the
+ * codes of one chunk are computed by a worker while the next is read), with
+ * the first module of each chunk starting on a row already stepped to:
+ * every module gets its row, and every answer equals the tables'. */
+static void test_many_modules(void **state)
+{
+    (void)state;
+    enum { MODULES = 9000, REPEATS = 2 };
+    char rec[4096], cached[4096], plain[4096];
+    snprintf(rec, sizeof rec, "%s", nb_test_tmp("qc_many.tfrecord"));
+    snprintf(cached, sizeof cached, "%s", nb_test_tmp("qc_many.db"));
+    snprintf(plain, sizeof plain, "%s", nb_test_tmp("qc_many_plain.db"));
+    remove(cached);
+    nb_synth_options o;
+    nb_synth_defaults(&o);
+    o.max_vertices = 6;
+    o.modules = MODULES;
+    o.num_budgets = 1;
+    o.budgets[0] = 108;
+    o.repeats = REPEATS;
+    assert_int_equal(nb_synth_write(rec, &o, NULL), NB_OK);
+    nb_db *db;
+    nb_convert_report report;
+    assert_int_equal(nb_db_open(cached, NB_OPEN_CREATE, &db), NB_OK);
+    assert_int_equal(nb_convert_file(db, rec, NULL, &report), NB_OK);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache"), MODULES);
+    assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache WHERE length(runs) <> "
+                                       "2 * 40"),
+                     0);
+    char *hashes = nb_test_rows_text(db, "SELECT hash FROM modules ORDER BY id");
+    nb_db_close(db);
+    char sql[4200];
+    snprintf(sql, sizeof sql, "VACUUM INTO '%s'", plain);
+    remove(plain);
+    exec_sql(cached, sql);
+    exec_sql(plain, "DELETE FROM query_cache");
+    nb_bench *a, *b;
+    assert_int_equal(nb_bench_open(cached, &a), NB_OK);
+    assert_int_equal(nb_bench_open(plain, &b), NB_OK);
+    int n = 0;
+    for (char *h = strtok(hashes, "|\n"); h; h = strtok(NULL, "|\n"), n++)
+        for (int rep = 0; rep < REPEATS; rep++) {
+            nb_query_result ra, rb;
+            assert_int_equal(nb_query_hash(a, h, 108, rep & 1, rep, &ra), NB_OK);
+            assert_int_equal(nb_query_hash(b, h, 108, rep & 1, rep, &rb), NB_OK);
+            assert_same_result(&ra, &rb);
+            assert_int_equal(ra.num_repeats, REPEATS);
+        }
+    assert_int_equal(n, MODULES);
+    nb_bench_close(a);
+    nb_bench_close(b);
+    free(hashes);
+}
+
 /* A damaged row (a blob that is not a whole number of entries) is not
  * trusted: the tables answer. */
 static void test_damaged_row(void **state)
@@ -453,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_library_transactions),
         cmocka_unit_test(test_bulk_load),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_many_modules),
         cmocka_unit_test(test_damaged_row),
         cmocka_unit_test(test_wrong_hash_gets_no_row),
         cmocka_unit_test(test_spec_queries),
