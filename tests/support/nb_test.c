@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,16 +26,35 @@ const char *nb_test_source(const char *relative)
     return path;
 }
 
+static char tmp_dir[1024];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) ? -1 : 0;
+}
+
+/* At a normal exit, failed tests included (cmocka returns from main), the
+ * directory goes; a crash keeps it for a look, and so does NB_TEST_KEEP=1. */
+static void remove_tmp_dir(void)
+{
+    if (!getenv("NB_TEST_KEEP"))
+        nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *nb_test_tmp(const char *name)
 {
-    static char dir[1024];
     static char path[2048];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/nbtest.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir))
+    if (!tmp_dir[0]) {
+        snprintf(tmp_dir, sizeof tmp_dir, "%s/nbtest.XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(tmp_dir))
             return NULL;
+        atexit(remove_tmp_dir);
     }
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
     return path;
 }
 

@@ -15,8 +15,9 @@ const char *nb_test_shared(const char *relative);
 /* Full path of a file under the source tree (NB_SOURCE_DIR). Static buffer. */
 const char *nb_test_source(const char *relative);
 
-/* A fresh empty directory for this test process; removed by nothing (CTest
- * runs in the build tree). Returns a path "<tmp>/<name>" inside it; static buffer. */
+/* A fresh empty directory for this test process, removed with what it holds
+ * when the process exits normally (kept after a crash, or with
+ * NB_TEST_KEEP=1). Returns a path "<tmp>/<name>" inside it; static buffer. */
 const char *nb_test_tmp(const char *name);
 
 /* Whole file into a malloc'd, NUL-terminated buffer; NULL if unreadable. */
