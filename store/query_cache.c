@@ -231,13 +231,14 @@ static int stage_chunk(nb_db *db, const chunk *c)
 }
 
 /* Walk SQL_STALE_RUNS chunk by chunk: read the next chunk while a worker
- * checks this one, then stage this one. Without a thread, check in line. */
+ * checks this one, then stage this one. A small chunk (the usual commit of
+ * a few modules), or one without a thread, is checked in line. */
 static int rebuild_listed(nb_db *db, walk *w, chunk c[2])
 {
     int rc = read_chunk(db, w, &c[0]);
     for (int k = 0; !rc && c[k].n; k ^= 1) {
         pthread_t worker;
-        int threaded = pthread_create(&worker, NULL, check_chunk, &c[k]) == 0;
+        int threaded = c[k].n >= 256 && pthread_create(&worker, NULL, check_chunk, &c[k]) == 0;
         if (!threaded)
             check_chunk(&c[k]);
         rc = read_chunk(db, w, &c[k ^ 1]);
