@@ -49,6 +49,23 @@ static int64_t count_sql(const char *path, const char *sql)
     return n;
 }
 
+/* A copy of the database at `path` without its query_cache rows (the
+ * tables then answer every query): VACUUM INTO `plain`, then the rows out.
+ * Returns `plain`. */
+static const char *copy_without_rows(const char *path, const char *plain)
+{
+    remove(plain);
+    char sql[4200];
+    snprintf(sql, sizeof sql, "VACUUM INTO '%s'", plain);
+    exec_sql(path, sql);
+    exec_sql(plain, "DELETE FROM query_cache");
+    return plain;
+}
+
+/* The query cache triggers of sql/query_cache.sql. */
+static const char SQL_TRIGGERS[] = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+                                   " AND name LIKE 'query_cache_%'";
+
 static void assert_same_double(double a, double b)
 {
     if (isnan(a) || isnan(b))
@@ -224,17 +241,7 @@ static void test_library_transactions(void **state)
     nb_bench_close(bench);
     char plain[4096];
     snprintf(plain, sizeof plain, "%s", nb_test_tmp("qc_tx_plain.db"));
-    remove(plain);
-    {
-        sqlite3 *c;
-        assert_int_equal(sqlite3_open_v2(path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        char sql[4200];
-        snprintf(sql, sizeof sql, "VACUUM INTO '%s'", plain);
-        assert_int_equal(sqlite3_exec(c, sql, NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(c);
-    }
-    exec_sql(plain, "DELETE FROM query_cache");
-    assert_same_answers(path, plain);
+    assert_same_answers(path, copy_without_rows(path, plain));
 }
 
 /* A bulk load (the converter's mode) drops the per-row insert triggers for
@@ -246,19 +253,17 @@ static void test_bulk_load(void **state)
     const char *path = make_db("qc_bulk.db");
     nb_db *db;
     assert_int_equal(nb_db_open(path, NB_OPEN_READWRITE, &db), NB_OK);
-    const char *triggers = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-                           " AND name LIKE 'query_cache_%'";
-    int64_t n_triggers = nb_test_count(db, triggers);
+    int64_t n_triggers = nb_test_count(db, SQL_TRIGGERS);
     assert_int_equal(n_triggers, 10);
     int64_t module_id = nb_test_count(db, "SELECT id FROM modules"
                                           " WHERE hash = 'b49ac8c578b4561d79ac7087988f1c61'");
     assert_int_equal(nb_db_bulk(db, 1), NB_OK);
     for (int commit = 0; commit < 2; commit++) {
         assert_int_equal(nb_db_begin(db), NB_OK);
-        assert_int_equal(nb_test_count(db, triggers), n_triggers - 2);
+        assert_int_equal(nb_test_count(db, SQL_TRIGGERS), n_triggers - 2);
         assert_int_equal(fx_add_runs(db, module_id, FX_CHAIN, 36, 2, 1), NB_OK);
         assert_int_equal(commit ? nb_db_commit(db) : nb_db_rollback(db), NB_OK);
-        assert_int_equal(nb_test_count(db, triggers), n_triggers);
+        assert_int_equal(nb_test_count(db, SQL_TRIGGERS), n_triggers);
         assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache_stale"), 0);
     }
     assert_int_equal(nb_db_bulk(db, 0), NB_OK);
@@ -292,17 +297,15 @@ static void test_merge(void **state)
     assert_int_equal(nb_db_open(dst, NB_OPEN_READWRITE, &db), NB_OK);
     assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache"), FX_MODULES);
     assert_int_equal(nb_test_count(db, "SELECT sum(length(runs)) FROM query_cache"), 0);
-    const char *triggers = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
-                           " AND name LIKE 'query_cache_%'";
     const char *good[] = {src}, *bad[] = {src, nb_test_tmp("qc_missing.db")};
     assert_int_not_equal(nb_merge(db, bad, 2, NULL), NB_OK);
-    assert_int_equal(nb_test_count(db, triggers), 10);
+    assert_int_equal(nb_test_count(db, SQL_TRIGGERS), 10);
     assert_int_equal(nb_test_count(db, "SELECT sum(length(runs)) FROM query_cache"), 0);
     nb_merge_stats st;
     assert_int_equal(nb_merge(db, good, 1, &st), NB_OK);
     assert_int_equal(st.modules_added, 0);
     assert_true(st.runs_added > 0);
-    assert_int_equal(nb_test_count(db, triggers), 10);
+    assert_int_equal(nb_test_count(db, SQL_TRIGGERS), 10);
     assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache"), FX_MODULES);
     assert_int_equal(nb_test_count(db, "SELECT count(*) FROM query_cache_stale"), 0);
     nb_db_close(db);
@@ -340,11 +343,7 @@ static void test_many_modules(void **state)
                      0);
     char *hashes = nb_test_rows_text(db, "SELECT hash FROM modules ORDER BY id");
     nb_db_close(db);
-    char sql[4200];
-    snprintf(sql, sizeof sql, "VACUUM INTO '%s'", plain);
-    remove(plain);
-    exec_sql(cached, sql);
-    exec_sql(plain, "DELETE FROM query_cache");
+    copy_without_rows(cached, plain);
     nb_bench *a, *b;
     assert_int_equal(nb_bench_open(cached, &a), NB_OK);
     assert_int_equal(nb_bench_open(plain, &b), NB_OK);
